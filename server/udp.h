@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * udp: the NTP server's I/O shell. Binds the configured addresses (IPv4 and IPv6), receives
+ * requests in batches (recvmmsg) with kernel receive timestamps (SO_TIMESTAMPING, software RX),
+ * applies allow/deny and the per-client rate limit, asks srv_handle() for the reply, writes the
+ * transmit timestamp last and sends (sendmmsg). With `fastpath off` or one worker it runs in the
+ * event loop's thread only and uses nothing a libc-intercepting simulator (clknetsim) lacks.
+ */
+#ifndef GN_UDP_H
+#define GN_UDP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/srv.h"
+
+struct cfg;
+struct clk;
+
+/* Create and bind the sockets (as root, before dropping privileges). 0 or -errno; errors are
+ * logged with the address. */
+int udp_open(const struct cfg *cfg, struct clk *clk);
+/* Register with the event loop (and start workers when configured). 0 or -errno. */
+int udp_start(void);
+void udp_stop(void);
+
+/* Sum of all workers' counters. */
+void udp_get_counters(struct srv_counters *out);
+
+struct udp_client_stat {
+    char addr[46];           /* numeric address */
+    uint64_t requests;
+    uint64_t dropped;        /* by rate limit */
+    uint64_t kod_sent;
+    int64_t last_seen_ago_ns;
+};
+/* The busiest clients, most requests first. Returns the number written (<= max). */
+size_t udp_get_clients(struct udp_client_stat *out, size_t max);
+
+#endif
