@@ -21,6 +21,9 @@ void log_init(bool to_stderr, enum log_level level);
 /* Also write every message to path (append). 0 or -errno. */
 int log_open_file(const char *path);
 void log_close(void);
+/* Stamp log-file lines with this clock's time (none until set). */
+struct clk;
+void log_set_clock(struct clk *clk);
 
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
