@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# Install what gpsntpd needs to build, test and demo on Debian 12, if it is missing.
+# Installing chrony does not start its service here (and nothing here starts it): its chronyd
+# is only a test peer and a benchmark reference, run by the tests with -x on private ports.
+set -eu
+
+PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev libgps-dev libcap-dev \
+pps-tools gpsd gpsd-clients python3 python3-gps chrony ntpsec-ntpdig sntp ntpdate \
+iproute2 procps util-linux tzdata"
+
+missing=""
+for p in $PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+        missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing (run as root, or: sudo $0)" >&2
+    exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+# policy-rc.d keeps Debian from starting the services of the packages we install
+# (chrony, gpsd) on machines where an init system would.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    created_policy=1
+fi
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
+if [ "$created_policy" -eq 1 ]; then
+    rm -f "$policy"
+fi

@@ -1,0 +1,41 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# The whole test suite: install what is missing, build with -Werror, run every test under
+# ctest; then the same suite once more under ASan+UBSan; then each libFuzzer target for a
+# bounded time. Exits non-zero if anything fails.
+#   tests/run.sh              everything
+#   GN_JOBS=N                 build parallelism (default: nproc)
+#   GN_FUZZ_SECONDS=S         seconds per fuzz target (default 20)
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+"$src/board/install-deps.sh"
+
+jobs=${GN_JOBS:-$(nproc)}
+fuzz_seconds=${GN_FUZZ_SECONDS:-20}
+status=0
+
+run_suite() { # build-dir, cmake options...
+    dir=$1
+    shift
+    echo "=== $dir: configure and build ($*)"
+    cmake -S "$src" -B "$dir" -DGN_WERROR=ON "$@" >/dev/null
+    cmake --build "$dir" -j "$jobs"
+    echo "=== $dir: ctest"
+    if ! ctest --test-dir "$dir" --output-on-failure --timeout 600; then
+        status=1
+    fi
+}
+
+run_suite "$src/build"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    run_suite "$src/build-asan" -DGN_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+run_suite "$src/build-fuzz" -DGN_FUZZ=ON -DCMAKE_C_COMPILER=clang \
+    -DGN_FUZZ_SECONDS="$fuzz_seconds"
+
+if [ "$status" -ne 0 ]; then
+    echo "=== FAILED: see the output above" >&2
+else
+    echo "=== all suites passed"
+fi
+exit "$status"
