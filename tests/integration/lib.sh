@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: BSD-2-Clause
+# Shared helpers for the integration tests (sourced). Every process a test starts is recorded
+# and ended by PID at exit; every wait is bounded.
+set -u
+
+: "${GN_BIN:?GN_BIN must point at build/bin}"
+: "${GN_SRC:?GN_SRC must point at the source tree}"
+GN_TMP=$(mktemp -d /tmp/gntest.XXXXXX)
+GN_PIDS=""
+
+gn_cleanup() {
+    for pid in $GN_PIDS; do
+        kill "$pid" 2>/dev/null
+    done
+    for pid in $GN_PIDS; do
+        # Bounded wait for each, then make sure.
+        for _ in 1 2 3 4 5 6 7 8 9 10; do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -9 "$pid" 2>/dev/null
+    done
+    rm -rf "$GN_TMP"
+}
+trap gn_cleanup EXIT INT TERM
+
+gn_fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+gn_skip() {
+    echo "SKIPPED: $*" >&2
+    exit 77
+}
+
+gn_need_root() {
+    [ "$(id -u)" -eq 0 ] || gn_skip "needs root (binds port 123 on 127.0.0.2 / drops privileges)"
+}
+
+# gn_track PID: end this process at exit.
+gn_track() {
+    GN_PIDS="$GN_PIDS $1"
+}
+
+# gn_wait_for SECONDS COMMAND...: retry the command every 0.1 s until it succeeds.
+gn_wait_for() {
+    limit=$1
+    shift
+    end=$(($(date +%s) + limit))
+    while [ "$(date +%s)" -le "$end" ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# gn_start_daemon CONFIG [extra flags]: start gpsntpd -d -x in the background, logging to
+# $GN_TMP/gpsntpd.log; sets GN_DAEMON_PID. Fails if it dies within its first half second.
+gn_start_daemon() {
+    conf=$1
+    shift
+    "$GN_BIN/gpsntpd" -d -x -f "$conf" "$@" >>"$GN_TMP/gpsntpd.log" 2>&1 &
+    GN_DAEMON_PID=$!
+    gn_track "$GN_DAEMON_PID"
+    sleep 0.5
+    if ! kill -0 "$GN_DAEMON_PID" 2>/dev/null; then
+        cat "$GN_TMP/gpsntpd.log" >&2
+        gn_fail "gpsntpd exited at start-up"
+    fi
+}
+
+# gn_stop_daemon: SIGTERM, and check it exits cleanly (status 0) within 5 s.
+gn_stop_daemon() {
+    kill -TERM "$GN_DAEMON_PID"
+    for _ in $(seq 50); do
+        kill -0 "$GN_DAEMON_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$GN_DAEMON_PID" 2>/dev/null; then
+        gn_fail "gpsntpd did not exit within 5 s of SIGTERM"
+    fi
+    wait "$GN_DAEMON_PID"
+    rc=$?
+    [ "$rc" -eq 0 ] || gn_fail "gpsntpd exited with status $rc after SIGTERM"
+}
+
+# gn_ctl ARGS...: gpsntpctl against this test's daemon.
+gn_ctl() {
+    "$GN_BIN/gpsntpctl" -s "$GN_TMP/ctl.sock" "$@"
+}
+
+# gn_port_free ADDR PORT: true when nothing listens on that UDP port.
+gn_port_free() {
+    ! ss -Hnlu "src $1 and sport = :$2" 2>/dev/null | grep -q .
+}
