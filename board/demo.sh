@@ -1,0 +1,58 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-2-Clause
+# The main job, for a newcomer: install what is missing, build, then run gpsntpd against a
+# simulated GPS receiver on a pty, serving NTP on loopback (127.0.0.2:123), and show what it
+# sees. The daemon runs with -x: the system clock is never touched.
+#   GN_DEMO_SECONDS=N   how long to let the daemon lock before printing (default 20)
+set -eu
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+"$src/board/install-deps.sh"
+cmake -S "$src" -B "$src/build" >/dev/null
+cmake --build "$src/build" -j "$(nproc)"
+bin="$src/build/bin"
+
+tmp=$(mktemp -d /tmp/gpsntpd-demo.XXXXXX)
+pids=""
+cleanup() {
+    for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+    sleep 0.5
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+seconds=${GN_DEMO_SECONDS:-20}
+# A receiver whose time is 250 ms ahead of this machine's clock, so that the served time
+# visibly follows the reference rather than the local clock.
+"$bin/gpsntp-gpssim" --link "$tmp/gps0" --offset 0.250 --duration $((seconds + 30)) \
+    >"$tmp/gpssim.out" 2>&1 &
+pids="$pids $!"
+for _ in $(seq 50); do [ -e "$tmp/gps0" ] && break; sleep 0.1; done
+[ -e "$tmp/gps0" ] || { cat "$tmp/gpssim.out"; echo "demo: the simulator did not start" >&2; exit 1; }
+
+cat >"$tmp/gpsntpd.conf" <<CONF
+# Simulated receiver; the simulator's first sentence leaves 0.1 s after the second.
+refclock nmea $tmp/gps0 baud 9600 offset 0.1 refid GPS
+bindaddress 127.0.0.2
+allow 127.0.0.0/8
+makestep 0.1 -1
+controlsocket $tmp/gpsntpd.sock
+CONF
+echo "=== configuration ($tmp/gpsntpd.conf)"
+cat "$tmp/gpsntpd.conf"
+"$bin/gpsntpd" -d -x -f "$tmp/gpsntpd.conf" 2>"$tmp/gpsntpd.log" &
+pids="$pids $!"
+
+echo "=== letting gpsntpd lock to the simulated receiver for $seconds s"
+sleep "$seconds"
+ctl() { "$bin/gpsntpctl" -s "$tmp/gpsntpd.sock" "$@"; }
+echo "=== gpsntpctl sources"
+ctl sources
+echo "=== gpsntpctl tracking"
+ctl tracking
+echo "=== an NTP client (ntpdig 127.0.0.2): the offset is the simulator's +0.250 s"
+ntpdig -t 2 127.0.0.2 || echo "(no answer)"
+echo "=== gpsntpctl serverstats"
+ctl serverstats
+echo "=== daemon log"
+cat "$tmp/gpsntpd.log"

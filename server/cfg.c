@@ -1,0 +1,681 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * cfg: parse a chrony.conf-like file into struct cfg. One directive per line; a pass over the
+ * whole file reports every error as FILE:LINE and keeps going; a second pass checks what
+ * spans lines (a `lock` naming a refid nobody has). No side effects: nothing is opened or
+ * resolved here but the file itself.
+ */
+#include "server/cfg.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ntime.h"
+#include "refclock/rc.h"
+
+#define MAX_TOKENS 48
+
+struct parser {
+    struct cfg *c;
+    const char *name;
+    int line;
+    int errors;
+    FILE *err;
+};
+
+static void error(struct parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void error(struct parser *p, const char *fmt, ...)
+{
+    p->errors++;
+    if (p->err == NULL) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(p->err, "%s:%d: ", p->name, p->line);
+    vfprintf(p->err, fmt, ap);
+    fputc('\n', p->err);
+    va_end(ap);
+}
+
+void cfg_defaults(struct cfg *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->port = 123;
+    c->rl_interval = 3;
+    c->rl_burst = 8;
+    c->rl_leak = 2;
+    c->clientloglimit = 4096;
+    c->workers = 1;
+    c->fastpath = true;
+    snprintf(c->controlsocket, sizeof(c->controlsocket), "/run/gpsntpd/gpsntpd.sock");
+    c->makestep_threshold_s = 1.0;
+    c->makestep_limit = 3;
+    c->maxholdover_s = 3600;
+    c->maxjump_s = 0.5;
+    c->jumppersist_s = 300;
+    c->maxslewrate_ppm = 500;
+}
+
+/* --- value parsers: each reports its own error and returns false ----------------------- */
+
+static bool get_double(struct parser *p, const char *what, const char *s, double lo, double hi,
+                       double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v)) {
+        error(p, "%s: '%s' is not a number", what, s);
+        return false;
+    }
+    if (v < lo || v > hi) {
+        error(p, "%s: %s is out of range (%g to %g)", what, s, lo, hi);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static bool get_int(struct parser *p, const char *what, const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno != 0) {
+        error(p, "%s: '%s' is not an integer", what, s);
+        return false;
+    }
+    if (v < lo || v > hi) {
+        error(p, "%s: %s is out of range (%ld to %ld)", what, s, lo, hi);
+        return false;
+    }
+    *out = (int)v;
+    return true;
+}
+
+static bool get_path(struct parser *p, const char *what, const char *s, char *out, size_t cap)
+{
+    if (s[0] != '/') {
+        error(p, "%s: '%s' is not an absolute path", what, s);
+        return false;
+    }
+    if (strlen(s) >= cap) {
+        error(p, "%s: path too long (at most %zu characters)", what, cap - 1);
+        return false;
+    }
+    strcpy(out, s);
+    return true;
+}
+
+static bool want_args(struct parser *p, const char *dir, int argc, int lo, int hi)
+{
+    if (argc < lo || argc > hi) {
+        if (lo == hi) {
+            error(p, "%s takes %d argument%s, got %d", dir, lo, lo == 1 ? "" : "s", argc);
+        } else {
+            error(p, "%s takes %d to %d arguments, got %d", dir, lo, hi, argc);
+        }
+        return false;
+    }
+    return true;
+}
+
+/* --- directives ------------------------------------------------------------------------ */
+
+static void d_port(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "port", argc, 1, 1)) {
+        get_int(p, "port", argv[0], 0, 65535, &p->c->port);
+    }
+}
+
+static void d_bindaddress(struct parser *p, int argc, char **argv)
+{
+    if (!want_args(p, "bindaddress", argc, 1, 1)) {
+        return;
+    }
+    struct cfg *c = p->c;
+    if (c->n_bind == CFG_MAX_BIND) {
+        error(p, "bindaddress: at most %d addresses", CFG_MAX_BIND);
+        return;
+    }
+    struct cfg_bind *b = &c->bind[c->n_bind];
+    memset(b, 0, sizeof(*b));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&b->addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&b->addr;
+    if (inet_pton(AF_INET, argv[0], &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        b->addrlen = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, argv[0], &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        b->addrlen = sizeof(*v6);
+    } else {
+        error(p, "bindaddress: '%s' is not a numeric IPv4 or IPv6 address", argv[0]);
+        return;
+    }
+    b->line = p->line;
+    c->n_bind++;
+}
+
+static void acl_directive(struct parser *p, const char *dir, bool allow, int argc, char **argv)
+{
+    if (!want_args(p, dir, argc, 0, 1)) {
+        return;
+    }
+    struct cfg *c = p->c;
+    if (c->n_acl == CFG_MAX_ACL) {
+        error(p, "%s: at most %d allow/deny rules", dir, CFG_MAX_ACL);
+        return;
+    }
+    /* As in chrony, a bare `allow` or `deny` means every address. */
+    const char *what = argc == 0 ? "all" : argv[0];
+    struct acl_rule *r = &c->acl[c->n_acl];
+    if (!acl_parse(what, allow, r)) {
+        error(p, "%s: '%s' is not an address, a CIDR subnet or 'all'", dir, what);
+        return;
+    }
+    r->line = p->line;
+    c->n_acl++;
+}
+
+static void d_allow(struct parser *p, int argc, char **argv)
+{
+    acl_directive(p, "allow", true, argc, argv);
+}
+
+static void d_deny(struct parser *p, int argc, char **argv)
+{
+    acl_directive(p, "deny", false, argc, argv);
+}
+
+static void d_ratelimit(struct parser *p, int argc, char **argv)
+{
+    struct cfg *c = p->c;
+    c->ratelimit = true;
+    if (argc % 2 != 0) {
+        error(p, "ratelimit: options come in pairs: interval I burst B leak L");
+        return;
+    }
+    for (int i = 0; i < argc; i += 2) {
+        /* Ranges as chrony's: interval -19..12 (log2 s), burst 1..255, leak 0..4. */
+        if (strcmp(argv[i], "interval") == 0) {
+            get_int(p, "ratelimit interval", argv[i + 1], -19, 12, &c->rl_interval);
+        } else if (strcmp(argv[i], "burst") == 0) {
+            get_int(p, "ratelimit burst", argv[i + 1], 1, 255, &c->rl_burst);
+        } else if (strcmp(argv[i], "leak") == 0) {
+            get_int(p, "ratelimit leak", argv[i + 1], 0, 4, &c->rl_leak);
+        } else {
+            error(p, "ratelimit: unknown option '%s' (interval, burst, leak)", argv[i]);
+        }
+    }
+}
+
+static void d_clientloglimit(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "clientloglimit", argc, 1, 1)) {
+        get_int(p, "clientloglimit", argv[0], 16, 1 << 24, &p->c->clientloglimit);
+    }
+}
+
+static void d_local(struct parser *p, int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "stratum") != 0) {
+        error(p, "local: expected 'local stratum N' (other chrony options are not supported)");
+        return;
+    }
+    get_int(p, "local stratum", argv[1], 1, 15, &p->c->local_stratum);
+}
+
+static void d_workers(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "workers", argc, 1, 1)) {
+        get_int(p, "workers", argv[0], 1, 64, &p->c->workers);
+    }
+}
+
+static void d_fastpath(struct parser *p, int argc, char **argv)
+{
+    if (!want_args(p, "fastpath", argc, 1, 1)) {
+        return;
+    }
+    if (strcmp(argv[0], "on") == 0) {
+        p->c->fastpath = true;
+    } else if (strcmp(argv[0], "off") == 0) {
+        p->c->fastpath = false;
+    } else {
+        error(p, "fastpath: expected on or off, got '%s'", argv[0]);
+    }
+}
+
+static void d_controlsocket(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "controlsocket", argc, 1, 1)) {
+        get_path(p, "controlsocket", argv[0], p->c->controlsocket, sizeof(p->c->controlsocket));
+    }
+}
+
+static void d_user(struct parser *p, int argc, char **argv)
+{
+    if (!want_args(p, "user", argc, 1, 1)) {
+        return;
+    }
+    if (strlen(argv[0]) >= sizeof(p->c->user)) {
+        error(p, "user: name too long");
+        return;
+    }
+    strcpy(p->c->user, argv[0]);
+}
+
+#define PATH_DIRECTIVE(fn, name, field)                                                         \
+    static void fn(struct parser *p, int argc, char **argv)                                     \
+    {                                                                                           \
+        if (want_args(p, name, argc, 1, 1)) {                                                   \
+            get_path(p, name, argv[0], p->c->field, sizeof(p->c->field));                      \
+        }                                                                                       \
+    }
+PATH_DIRECTIVE(d_logfile, "logfile", logfile)
+PATH_DIRECTIVE(d_driftfile, "driftfile", driftfile)
+PATH_DIRECTIVE(d_leapseclist, "leapseclist", leapseclist)
+PATH_DIRECTIVE(d_dumpdir, "dumpdir", dumpdir)
+
+#define SECONDS_DIRECTIVE(fn, name, field, lo, hi)                                              \
+    static void fn(struct parser *p, int argc, char **argv)                                     \
+    {                                                                                           \
+        if (want_args(p, name, argc, 1, 1)) {                                                   \
+            get_double(p, name, argv[0], lo, hi, &p->c->field);                                 \
+        }                                                                                       \
+    }
+SECONDS_DIRECTIVE(d_maxholdover, "maxholdover", maxholdover_s, 0, 1e7)
+SECONDS_DIRECTIVE(d_maxjump, "maxjump", maxjump_s, 1e-6, 1e6)
+SECONDS_DIRECTIVE(d_jumppersist, "jumppersist", jumppersist_s, 0, 1e6)
+SECONDS_DIRECTIVE(d_maxslewrate, "maxslewrate", maxslewrate_ppm, 1, 500)
+
+static void d_makestep(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "makestep", argc, 2, 2)) {
+        get_double(p, "makestep threshold", argv[0], 0, 1e9, &p->c->makestep_threshold_s);
+        get_int(p, "makestep limit", argv[1], -1, 1000000, &p->c->makestep_limit);
+    }
+}
+
+static void d_mindate(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "mindate", argc, 1, 1) && !nt_parse_date(argv[0], &p->c->mindate_ns)) {
+        error(p, "mindate: '%s' is not a date YYYY-MM-DD", argv[0]);
+    }
+}
+
+static bool valid_refid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > 4) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x21 || s[i] > 0x7e) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool in_list(const char *const *list, const char *key)
+{
+    for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
+        if (strcmp(list[i], key) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void d_refclock(struct parser *p, int argc, char **argv)
+{
+    struct cfg *c = p->c;
+    if (argc < 2) {
+        error(p, "refclock: expected 'refclock DRIVER PARAMETER [options]'");
+        return;
+    }
+    const struct rc_driver *drv = rc_driver_find(argv[0]);
+    if (drv == NULL) {
+        char known[128] = "";
+        for (size_t i = 0; rc_drivers[i] != NULL; i++) {
+            strncat(known, i > 0 ? ", " : "", sizeof(known) - strlen(known) - 1);
+            strncat(known, rc_drivers[i]->name, sizeof(known) - strlen(known) - 1);
+        }
+        error(p, "refclock: unknown driver '%s' (known: %s)", argv[0], known);
+        return;
+    }
+    if (c->n_refclocks == CFG_MAX_REFCLOCKS) {
+        error(p, "refclock: at most %d reference clocks", CFG_MAX_REFCLOCKS);
+        return;
+    }
+    struct cfg_refclock *r = &c->refclocks[c->n_refclocks];
+    memset(r, 0, sizeof(*r));
+    r->line = p->line;
+    snprintf(r->driver, sizeof(r->driver), "%s", drv->name);
+    if (strlen(argv[1]) >= sizeof(r->param)) {
+        error(p, "refclock: parameter too long");
+        return;
+    }
+    strcpy(r->param, argv[1]);
+    snprintf(r->refid, sizeof(r->refid), "%s", strcmp(drv->name, "pps") == 0 ? "PPS" : "GPS");
+    r->poll_s = 1.0;
+    int errors_before = p->errors;
+    const char *keys[CFG_MAX_RC_OPTS], *values[CFG_MAX_RC_OPTS];
+    for (int i = 2; i < argc; i++) {
+        const char *k = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        /* Options without a value. */
+        if (strcmp(k, "noselect") == 0 || strcmp(k, "prefer") == 0 || strcmp(k, "clear") == 0) {
+            if (strcmp(k, "noselect") == 0) {
+                r->noselect = true;
+            } else if (strcmp(k, "prefer") == 0) {
+                r->prefer = true;
+            } else if (strcmp(drv->name, "pps") == 0) {
+                r->pps_clear = true;
+            } else {
+                error(p, "refclock %s: 'clear' applies to pps only", drv->name);
+            }
+            continue;
+        }
+        bool is_flag = in_list(drv->flag_options, k);
+        bool is_driver_opt = in_list(drv->options, k);
+        bool is_common = strcmp(k, "offset") == 0 || strcmp(k, "delay") == 0 ||
+                         strcmp(k, "precision") == 0 || strcmp(k, "refid") == 0 ||
+                         strcmp(k, "lock") == 0 || strcmp(k, "poll") == 0 ||
+                         strcmp(k, "filter") == 0 || strcmp(k, "width") == 0;
+        if (!is_flag && !is_driver_opt && !is_common) {
+            error(p, "refclock %s: unknown option '%s'", drv->name, k);
+            continue;
+        }
+        if (!is_flag && v == NULL) {
+            error(p, "refclock %s: option '%s' needs a value", drv->name, k);
+            break;
+        }
+        if (!is_flag) {
+            i++;
+        }
+        if (strcmp(k, "offset") == 0) {
+            get_double(p, "refclock offset", v, -10, 10, &r->offset_s);
+        } else if (strcmp(k, "delay") == 0) {
+            get_double(p, "refclock delay", v, 0, 10, &r->delay_s);
+        } else if (strcmp(k, "precision") == 0) {
+            get_double(p, "refclock precision", v, 1e-9, 1, &r->precision_s);
+        } else if (strcmp(k, "width") == 0) {
+            get_double(p, "refclock width", v, 0, 0.999, &r->width_s);
+        } else if (strcmp(k, "filter") == 0) {
+            get_int(p, "refclock filter", v, 1, 64, &r->filter);
+        } else if (strcmp(k, "poll") == 0) {
+            /* chrony's poll is log2 seconds; so is ours, stored in seconds. */
+            int poll;
+            if (get_int(p, "refclock poll", v, -4, 10, &poll)) {
+                r->poll_s = ldexp(1.0, poll);
+            }
+        } else if (strcmp(k, "refid") == 0 || strcmp(k, "lock") == 0) {
+            if (!valid_refid(v)) {
+                error(p, "refclock %s: '%s' is not a reference ID of 1 to 4 characters", k, v);
+            } else {
+                strcpy(strcmp(k, "refid") == 0 ? r->refid : r->lock, v);
+            }
+        } else {
+            if (r->n_opts == CFG_MAX_RC_OPTS) {
+                error(p, "refclock: too many options");
+                continue;
+            }
+            struct cfg_rc_opt *o = &r->opts[r->n_opts];
+            if (strlen(k) >= sizeof(o->key) || (v != NULL && strlen(v) >= sizeof(o->value))) {
+                error(p, "refclock %s: option '%s' too long", drv->name, k);
+                continue;
+            }
+            strcpy(o->key, k);
+            strcpy(o->value, is_flag ? "" : v);
+            keys[r->n_opts] = o->key;
+            values[r->n_opts] = o->value;
+            r->n_opts++;
+        }
+    }
+    if (p->errors == errors_before && drv->check != NULL) {
+        const char *msg = drv->check(r->param, keys, values, r->n_opts);
+        if (msg != NULL) {
+            error(p, "refclock %s %s: %s", drv->name, r->param, msg);
+        }
+    }
+    if (p->errors == errors_before) {
+        c->n_refclocks++;
+    }
+}
+
+struct directive {
+    const char *name;
+    void (*fn)(struct parser *p, int argc, char **argv);
+};
+
+static const struct directive directives[] = {
+    {"allow", d_allow},
+    {"bindaddress", d_bindaddress},
+    {"clientloglimit", d_clientloglimit},
+    {"controlsocket", d_controlsocket},
+    {"deny", d_deny},
+    {"driftfile", d_driftfile},
+    {"dumpdir", d_dumpdir},
+    {"fastpath", d_fastpath},
+    {"jumppersist", d_jumppersist},
+    {"leapseclist", d_leapseclist},
+    {"local", d_local},
+    {"logfile", d_logfile},
+    {"makestep", d_makestep},
+    {"maxholdover", d_maxholdover},
+    {"maxjump", d_maxjump},
+    {"maxslewrate", d_maxslewrate},
+    {"mindate", d_mindate},
+    {"port", d_port},
+    {"ratelimit", d_ratelimit},
+    {"refclock", d_refclock},
+    {"user", d_user},
+    {"workers", d_workers},
+};
+
+static void parse_line(struct parser *p, char *line)
+{
+    char *argv[MAX_TOKENS];
+    int argc = 0;
+    for (char *tok = strtok(line, " \t\r\n"); tok != NULL; tok = strtok(NULL, " \t\r\n")) {
+        if (argc == MAX_TOKENS) {
+            error(p, "too many words on one line");
+            return;
+        }
+        argv[argc++] = tok;
+    }
+    if (argc == 0) {
+        return;
+    }
+    for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+        if (strcmp(argv[0], directives[i].name) == 0) {
+            directives[i].fn(p, argc - 1, argv + 1);
+            return;
+        }
+    }
+    error(p, "unknown directive '%s'", argv[0]);
+}
+
+/* What spans lines: each `lock` names a refclock that exists; refids are unique. */
+static void validate(struct parser *p)
+{
+    struct cfg *c = p->c;
+    for (int i = 0; i < c->n_refclocks; i++) {
+        struct cfg_refclock *r = &c->refclocks[i];
+        p->line = r->line;
+        for (int j = 0; j < i; j++) {
+            if (strcmp(c->refclocks[j].refid, r->refid) == 0) {
+                error(p, "refclock: refid %s is already used on line %d", r->refid,
+                      c->refclocks[j].line);
+            }
+        }
+        if (r->lock[0] == '\0') {
+            continue;
+        }
+        bool found = false;
+        for (int j = 0; j < c->n_refclocks; j++) {
+            found |= j != i && strcmp(c->refclocks[j].refid, r->lock) == 0;
+        }
+        if (!found) {
+            error(p, "refclock: lock %s names no other refclock's refid", r->lock);
+        }
+    }
+}
+
+int cfg_parse_string(const char *text, const char *name, struct cfg *c, FILE *err)
+{
+    cfg_defaults(c);
+    struct parser p = {.c = c, .name = name, .err = err};
+    const char *s = text;
+    char line[1024];
+    while (*s != '\0') {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl != NULL ? (size_t)(nl - s) : strlen(s);
+        p.line++;
+        if (len >= sizeof(line)) {
+            error(&p, "line too long (at most %zu characters)", sizeof(line) - 1);
+        } else {
+            memcpy(line, s, len);
+            line[len] = '\0';
+            /* chrony's comment characters, at the start of a line. */
+            size_t lead = strspn(line, " \t");
+            if (strchr("#!;%", line[lead]) == NULL || line[lead] == '\0') {
+                if (strlen(line) != len) {
+                    error(&p, "NUL byte in line");
+                } else {
+                    parse_line(&p, line);
+                }
+            }
+        }
+        s += len;
+        if (*s == '\n') {
+            s++;
+        }
+    }
+    validate(&p);
+    return p.errors;
+}
+
+int cfg_parse_file(const char *path, struct cfg *c, FILE *err)
+{
+    cfg_defaults(c);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        int e = errno;
+        if (err != NULL) {
+            fprintf(err, "%s: cannot open: %s\n", path, strerror(e));
+        }
+        return -e;
+    }
+    static char text[1 << 20];
+    size_t n = fread(text, 1, sizeof(text) - 1, f);
+    bool too_big = !feof(f);
+    fclose(f);
+    if (too_big) {
+        if (err != NULL) {
+            fprintf(err, "%s: larger than %zu bytes\n", path, sizeof(text) - 1);
+        }
+        return -EFBIG;
+    }
+    text[n] = '\0';
+    int errors = cfg_parse_string(text, path, c, err);
+    snprintf(c->path, sizeof(c->path), "%s", path);
+    return errors;
+}
+
+static void print_addr(FILE *out, const char *dir, int family, const uint8_t *addr, int prefix)
+{
+    char buf[INET6_ADDRSTRLEN];
+    if (family == AF_UNSPEC) {
+        fprintf(out, "%s all\n", dir);
+        return;
+    }
+    inet_ntop(family, addr, buf, sizeof(buf));
+    fprintf(out, "%s %s/%d\n", dir, buf, prefix);
+}
+
+void cfg_print(const struct cfg *c, FILE *out)
+{
+    fprintf(out, "# effective configuration%s%s\n", c->path[0] ? " of " : "", c->path);
+    fprintf(out, "port %d\n", c->port);
+    for (int i = 0; i < c->n_bind; i++) {
+        char buf[INET6_ADDRSTRLEN];
+        const struct sockaddr *sa = (const struct sockaddr *)&c->bind[i].addr;
+        const void *a = sa->sa_family == AF_INET
+                            ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+                            : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+        inet_ntop(sa->sa_family, a, buf, sizeof(buf));
+        fprintf(out, "bindaddress %s\n", buf);
+    }
+    for (int i = 0; i < c->n_acl; i++) {
+        const struct acl_rule *r = &c->acl[i];
+        print_addr(out, r->allow ? "allow" : "deny", r->family, r->addr, r->prefix_len);
+    }
+    if (c->ratelimit) {
+        fprintf(out, "ratelimit interval %d burst %d leak %d\n", c->rl_interval, c->rl_burst,
+                c->rl_leak);
+    }
+    fprintf(out, "clientloglimit %d\n", c->clientloglimit);
+    if (c->local_stratum > 0) {
+        fprintf(out, "local stratum %d\n", c->local_stratum);
+    }
+    fprintf(out, "workers %d\nfastpath %s\n", c->workers, c->fastpath ? "on" : "off");
+    fprintf(out, "controlsocket %s\n", c->controlsocket);
+    if (c->user[0]) {
+        fprintf(out, "user %s\n", c->user);
+    }
+    if (c->logfile[0]) {
+        fprintf(out, "logfile %s\n", c->logfile);
+    }
+    for (int i = 0; i < c->n_refclocks; i++) {
+        const struct cfg_refclock *r = &c->refclocks[i];
+        fprintf(out, "refclock %s %s refid %s offset %.9g delay %.9g poll %d", r->driver,
+                r->param, r->refid, r->offset_s, r->delay_s, (int)lround(log2(r->poll_s)));
+        if (r->precision_s > 0) {
+            fprintf(out, " precision %.9g", r->precision_s);
+        }
+        if (r->lock[0]) {
+            fprintf(out, " lock %s", r->lock);
+        }
+        if (r->filter > 0) {
+            fprintf(out, " filter %d", r->filter);
+        }
+        if (r->width_s > 0) {
+            fprintf(out, " width %.9g", r->width_s);
+        }
+        fprintf(out, "%s%s%s", r->noselect ? " noselect" : "", r->prefer ? " prefer" : "",
+                r->pps_clear ? " clear" : "");
+        for (int j = 0; j < r->n_opts; j++) {
+            fprintf(out, " %s%s%s", r->opts[j].key, r->opts[j].value[0] ? " " : "",
+                    r->opts[j].value);
+        }
+        fputc('\n', out);
+    }
+    fprintf(out, "makestep %.9g %d\n", c->makestep_threshold_s, c->makestep_limit);
+    if (c->driftfile[0]) {
+        fprintf(out, "driftfile %s\n", c->driftfile);
+    }
+    if (c->leapseclist[0]) {
+        fprintf(out, "leapseclist %s\n", c->leapseclist);
+    }
+    if (c->dumpdir[0]) {
+        fprintf(out, "dumpdir %s\n", c->dumpdir);
+    }
+    if (c->mindate_ns != 0) {
+        char d[32];
+        nt_format_iso_ms(c->mindate_ns, d, sizeof(d));
+        d[10] = '\0';
+        fprintf(out, "mindate %s\n", d);
+    }
+    fprintf(out, "maxholdover %.9g\nmaxjump %.9g\njumppersist %.9g\nmaxslewrate %.9g\n",
+            c->maxholdover_s, c->maxjump_s, c->jumppersist_s, c->maxslewrate_ppm);
+}
