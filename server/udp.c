@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * udp: the NTP server's I/O shell. Per packet: count, allow/deny (a denied packet costs one
+ * counter), client table and rate limit, srv_handle() on the kernel's receive timestamp, then
+ * the transmit timestamp read as late as possible, just before the batch is sent.
+ *
+ * Default (`fastpath on`, `workers 1`): recvmmsg/sendmmsg batches in the event loop's thread.
+ * `fastpath off`: recvmsg/sendmsg only, what a libc-intercepting simulator supports.
+ * `workers N` > 1: N threads, each with its own SO_REUSEPORT sockets (the kernel spreads the
+ * clients by 4-tuple, so a flooder stays on one worker and its rate limit holds).
+ */
+#include "server/udp.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/net_tstamp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clk.h"
+#include "common/ev.h"
+#include "common/log.h"
+#include "common/ntime.h"
+#include "server/acl.h"
+#include "server/cfg.h"
+#include "server/clientlog.h"
+
+#define BATCH 32
+#define MAX_SOCKS (CFG_MAX_BIND > 2 ? CFG_MAX_BIND : 2)
+#define MAX_WORKERS 64
+#define RX_BUF 1024
+#define CMSG_BUF 256
+
+struct usock {
+    int fd;
+    int family;
+    bool wildcard;   /* replies need the request's destination address (IP_PKTINFO) */
+};
+
+struct worker {
+    struct usock socks[MAX_SOCKS];
+    int n_socks;
+    struct clientlog *clients;
+    pthread_mutex_t clients_lock; /* taken once per batch, and by udp_get_clients */
+    struct srv_counters counters; /* written by this worker only, read relaxed by others */
+    pthread_t thread;
+    bool threaded;
+    /* batch buffers */
+    struct mmsghdr rx_msgs[BATCH];
+    struct iovec rx_iov[BATCH];
+    struct sockaddr_storage rx_addr[BATCH];
+    uint8_t rx_buf[BATCH][RX_BUF];
+    uint8_t rx_cmsg[BATCH][CMSG_BUF];
+    struct mmsghdr tx_msgs[BATCH];
+    struct iovec tx_iov[BATCH];
+    uint8_t tx_buf[BATCH][SRV_PKT_LEN + 4];
+    uint8_t tx_cmsg[BATCH][CMSG_BUF];
+};
+
+static struct {
+    struct clk *clk;
+    struct acl *acl;
+    bool fastpath;
+    int n_workers;
+    struct worker *workers;
+    atomic_bool stopping;
+} udp;
+
+/* Single-writer counters: a relaxed load and store (a plain add, no locked instruction). */
+#define COUNT(w, field) __atomic_store_n(&(w)->counters.field, (w)->counters.field + 1, __ATOMIC_RELAXED)
+
+static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport, bool wildcard)
+{
+    char name[INET6_ADDRSTRLEN + 8];
+    uint16_t port = sa->sa_family == AF_INET ? ntohs(((const struct sockaddr_in *)sa)->sin_port)
+                                             : ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
+    const void *a = sa->sa_family == AF_INET
+                        ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+                        : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+    inet_ntop(sa->sa_family, a, name, sizeof(name));
+
+    /* No SOCK_NONBLOCK/SOCK_CLOEXEC in the type: clknetsim does not intercept them. */
+    int fd = socket(sa->sa_family, SOCK_DGRAM, 0);
+    if (fd < 0) {
+        log_warn("udp: socket for %s", name);
+        return -errno;
+    }
+    int one = 1;
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (reuseport) {
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    }
+    if (sa->sa_family == AF_INET6) {
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    }
+    if (wildcard) {
+        if (sa->sa_family == AF_INET) {
+            setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+        } else {
+            setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+        }
+    }
+    int ts_flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
+    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts_flags, sizeof(ts_flags)) < 0) {
+        log_warn("udp: SO_TIMESTAMPING refused on %s, using SO_TIMESTAMPNS", name);
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    }
+    if (bind(fd, sa, len) < 0) {
+        int e = errno;
+        log_err("udp: cannot bind %s%s%s:%u: %s", sa->sa_family == AF_INET6 ? "[" : "", name,
+                sa->sa_family == AF_INET6 ? "]" : "", port, strerror(e));
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+static int open_worker_sockets(struct worker *w, const struct cfg *cfg, bool reuseport)
+{
+    struct sockaddr_storage ss;
+    if (cfg->n_bind == 0) {
+        struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
+        struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port),
+                                  .sin6_addr = IN6ADDR_ANY_INIT};
+        int fd = open_socket((struct sockaddr *)&v4, sizeof(v4), reuseport, true);
+        if (fd < 0) {
+            return fd;
+        }
+        w->socks[w->n_socks++] = (struct usock){.fd = fd, .family = AF_INET, .wildcard = true};
+        fd = open_socket((struct sockaddr *)&v6, sizeof(v6), reuseport, true);
+        if (fd >= 0) {
+            w->socks[w->n_socks++] = (struct usock){.fd = fd, .family = AF_INET6, .wildcard = true};
+        } else if (fd != -EAFNOSUPPORT && fd != -EADDRNOTAVAIL) {
+            return fd;
+        }
+        return 0;
+    }
+    for (int i = 0; i < cfg->n_bind; i++) {
+        memcpy(&ss, &cfg->bind[i].addr, sizeof(ss));
+        bool wildcard;
+        if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+            v4->sin_port = htons((uint16_t)cfg->port);
+            wildcard = v4->sin_addr.s_addr == htonl(INADDR_ANY);
+        } else {
+            struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+            v6->sin6_port = htons((uint16_t)cfg->port);
+            wildcard = IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr);
+        }
+        int fd = open_socket((struct sockaddr *)&ss, cfg->bind[i].addrlen, reuseport, wildcard);
+        if (fd < 0) {
+            return fd;
+        }
+        w->socks[w->n_socks++] = (struct usock){.fd = fd, .family = ss.ss_family, .wildcard = wildcard};
+    }
+    return 0;
+}
+
+int udp_open(const struct cfg *cfg, struct clk *clk)
+{
+    udp.clk = clk;
+    udp.fastpath = cfg->fastpath;
+    udp.n_workers = cfg->fastpath ? cfg->workers : 1;
+    if (udp.n_workers > MAX_WORKERS) {
+        udp.n_workers = MAX_WORKERS;
+    }
+    udp.acl = acl_create(cfg->acl, (size_t)cfg->n_acl);
+    udp.workers = calloc((size_t)udp.n_workers, sizeof(*udp.workers));
+    if (udp.acl == NULL || udp.workers == NULL) {
+        return -ENOMEM;
+    }
+    if (cfg->n_acl == 0) {
+        log_warnx("udp: no allow directive: NTP requests from every client will be ignored");
+    }
+    struct cl_params params = {.interval_log2 = cfg->rl_interval, .burst = cfg->rl_burst,
+                               .leak_log2 = cfg->rl_leak};
+    uint64_t seed = (uint64_t)clk_now_mono(clk) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
+    for (int i = 0; i < udp.n_workers; i++) {
+        struct worker *w = &udp.workers[i];
+        pthread_mutex_init(&w->clients_lock, NULL);
+        w->clients = cl_create((size_t)cfg->clientloglimit / (size_t)udp.n_workers,
+                               cfg->ratelimit ? &params : NULL, seed + (uint64_t)i);
+        if (w->clients == NULL) {
+            return -ENOMEM;
+        }
+        int rc = open_worker_sockets(w, cfg, udp.n_workers > 1);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* The kernel's receive timestamp of a message, or -1. */
+static int64_t rx_timestamp(struct msghdr *mh)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+        if (c->cmsg_level != SOL_SOCKET) {
+            continue;
+        }
+        if (c->cmsg_type == SCM_TIMESTAMPING) {
+            struct timespec ts[3];
+            memcpy(ts, CMSG_DATA(c), sizeof(ts));
+            if (ts[0].tv_sec != 0 || ts[0].tv_nsec != 0) {
+                return nt_from_timespec(ts[0]);
+            }
+        } else if (c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+            return nt_from_timespec(ts);
+        }
+    }
+    return -1;
+}
+
+/* Copy the request's destination address into the reply's control data, so a wildcard socket
+ * answers from the address the client asked. Returns the control length. */
+static size_t reply_pktinfo(struct msghdr *rx, uint8_t *buf)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(rx); c != NULL; c = CMSG_NXTHDR(rx, c)) {
+        if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+            struct in_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            pi.ipi_spec_dst = pi.ipi_addr;
+            pi.ipi_ifindex = 0;
+            struct cmsghdr *o = (struct cmsghdr *)buf;
+            o->cmsg_level = IPPROTO_IP;
+            o->cmsg_type = IP_PKTINFO;
+            o->cmsg_len = CMSG_LEN(sizeof(pi));
+            memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+            return CMSG_SPACE(sizeof(pi));
+        }
+        if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+            struct cmsghdr *o = (struct cmsghdr *)buf;
+            o->cmsg_level = IPPROTO_IPV6;
+            o->cmsg_type = IPV6_PKTINFO;
+            o->cmsg_len = CMSG_LEN(sizeof(pi));
+            memcpy(CMSG_DATA(o), &pi, sizeof(pi));
+            return CMSG_SPACE(sizeof(pi));
+        }
+    }
+    return 0;
+}
+
+/* Decide about one received message; fills tx slot *n_tx when there is a reply. */
+static void handle_one(struct worker *w, struct usock *s, struct msghdr *mh, size_t len,
+                       const struct srv_refstate *st, int64_t fallback_rx_ns, int *n_tx)
+{
+    COUNT(w, received);
+    const struct sockaddr *from = mh->msg_name;
+    if (!acl_allows(udp.acl, from)) {
+        COUNT(w, denied);
+        return;
+    }
+    enum cl_verdict v = cl_record(w->clients, from, clk_now_mono(udp.clk));
+    if (v == CL_DROP) {
+        COUNT(w, ratelimited);
+        return;
+    }
+    uint8_t *req = mh->msg_iov[0].iov_base;
+    int i = *n_tx;
+    size_t reply_len;
+    if (mh->msg_flags & MSG_TRUNC) {
+        COUNT(w, dropped[SRV_DROP_SHORT]);
+        return;
+    }
+    if (v == CL_KOD) {
+        COUNT(w, ratelimited);
+        reply_len = srv_kod_rate(req, len, w->tx_buf[i], sizeof(w->tx_buf[i]));
+        if (reply_len == 0) {
+            return;
+        }
+        COUNT(w, kod_sent);
+    } else {
+        int64_t sys_rx = rx_timestamp(mh);
+        int64_t rx_ns = sys_rx >= 0 ? clk_from_sys(udp.clk, sys_rx) : fallback_rx_ns;
+        enum srv_drop why;
+        reply_len = srv_handle(st, req, len, rx_ns, w->tx_buf[i], sizeof(w->tx_buf[i]), &why);
+        if (reply_len == 0) {
+            COUNT(w, dropped[why]);
+            return;
+        }
+        COUNT(w, answered);
+    }
+    struct msghdr *out = &w->tx_msgs[i].msg_hdr;
+    w->tx_iov[i] = (struct iovec){.iov_base = w->tx_buf[i], .iov_len = reply_len};
+    *out = (struct msghdr){.msg_name = mh->msg_name, .msg_namelen = mh->msg_namelen,
+                           .msg_iov = &w->tx_iov[i], .msg_iovlen = 1};
+    if (s->wildcard) {
+        size_t clen = reply_pktinfo(mh, w->tx_cmsg[i]);
+        if (clen > 0) {
+            out->msg_control = w->tx_cmsg[i];
+            out->msg_controllen = clen;
+        }
+    }
+    (*n_tx)++;
+}
+
+static void prepare_rx(struct worker *w, int i)
+{
+    w->rx_iov[i] = (struct iovec){.iov_base = w->rx_buf[i], .iov_len = RX_BUF};
+    w->rx_msgs[i].msg_hdr = (struct msghdr){
+        .msg_name = &w->rx_addr[i], .msg_namelen = sizeof(w->rx_addr[i]),
+        .msg_iov = &w->rx_iov[i], .msg_iovlen = 1,
+        .msg_control = w->rx_cmsg[i], .msg_controllen = CMSG_BUF};
+}
+
+/* Serve what is waiting on one socket: at most a few batches, so other fds get a turn. */
+static void serve_socket(struct worker *w, struct usock *s)
+{
+    for (int round = 0; round < 8; round++) {
+        int n;
+        int want = udp.fastpath ? BATCH : 1;
+        for (int i = 0; i < want; i++) {
+            prepare_rx(w, i);
+        }
+        if (udp.fastpath) {
+            n = recvmmsg(s->fd, w->rx_msgs, BATCH, MSG_DONTWAIT, NULL);
+        } else {
+            ssize_t r = recvmsg(s->fd, &w->rx_msgs[0].msg_hdr, MSG_DONTWAIT);
+            if (r >= 0) {
+                w->rx_msgs[0].msg_len = (unsigned)r;
+            }
+            n = r < 0 ? -1 : 1;
+        }
+        if (n <= 0) {
+            return;
+        }
+        /* Read once per batch: used only when a packet lacks a kernel timestamp. */
+        int64_t fallback_rx_ns = clk_now(udp.clk);
+        struct srv_refstate st;
+        srv_state_read(&st);
+        int n_tx = 0;
+        pthread_mutex_lock(&w->clients_lock);
+        for (int i = 0; i < n; i++) {
+            handle_one(w, s, &w->rx_msgs[i].msg_hdr, w->rx_msgs[i].msg_len, &st,
+                       fallback_rx_ns, &n_tx);
+        }
+        pthread_mutex_unlock(&w->clients_lock);
+        /* Transmit timestamps last, one clock read each, right before the send. */
+        for (int i = 0; i < n_tx; i++) {
+            srv_set_tx(w->tx_buf[i], clk_now(udp.clk));
+        }
+        if (udp.fastpath && n_tx > 0) {
+            int sent = sendmmsg(s->fd, w->tx_msgs, (unsigned)n_tx, MSG_DONTWAIT);
+            for (int i = sent < 0 ? 0 : sent; i < n_tx; i++) {
+                COUNT(w, send_errors);
+            }
+        } else {
+            for (int i = 0; i < n_tx; i++) {
+                if (sendmsg(s->fd, &w->tx_msgs[i].msg_hdr, MSG_DONTWAIT) < 0) {
+                    COUNT(w, send_errors);
+                }
+            }
+        }
+        if (n < want) {
+            return;
+        }
+    }
+}
+
+static void on_readable(int fd, short revents, void *arg)
+{
+    (void)revents;
+    struct worker *w = arg;
+    for (int i = 0; i < w->n_socks; i++) {
+        if (w->socks[i].fd == fd) {
+            serve_socket(w, &w->socks[i]);
+            return;
+        }
+    }
+}
+
+/* Worker threads: their own small poll loop; they only read the published state. */
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pollfd pfds[MAX_SOCKS];
+    for (int i = 0; i < w->n_socks; i++) {
+        pfds[i] = (struct pollfd){.fd = w->socks[i].fd, .events = POLLIN};
+    }
+    while (!atomic_load_explicit(&udp.stopping, memory_order_relaxed)) {
+        int n = poll(pfds, (nfds_t)w->n_socks, 200);
+        for (int i = 0; n > 0 && i < w->n_socks; i++) {
+            if (pfds[i].revents != 0) {
+                serve_socket(w, &w->socks[i]);
+            }
+        }
+    }
+    return NULL;
+}
+
+int udp_start(void)
+{
+    if (udp.n_workers == 1) {
+        struct worker *w = &udp.workers[0];
+        for (int i = 0; i < w->n_socks; i++) {
+            int rc = ev_add_fd(w->socks[i].fd, POLLIN, on_readable, w);
+            if (rc < 0) {
+                return rc;
+            }
+        }
+        return 0;
+    }
+    for (int i = 0; i < udp.n_workers; i++) {
+        struct worker *w = &udp.workers[i];
+        int rc = pthread_create(&w->thread, NULL, worker_main, w);
+        if (rc != 0) {
+            errno = rc;
+            log_warn("udp: cannot start worker %d", i);
+            return -rc;
+        }
+        w->threaded = true;
+    }
+    log_info("udp: %d worker threads", udp.n_workers);
+    return 0;
+}
+
+void udp_stop(void)
+{
+    atomic_store(&udp.stopping, true);
+    for (int i = 0; i < udp.n_workers; i++) {
+        struct worker *w = &udp.workers[i];
+        if (w->threaded) {
+            pthread_join(w->thread, NULL);
+        }
+        for (int j = 0; j < w->n_socks; j++) {
+            if (!w->threaded) {
+                ev_del_fd(w->socks[j].fd);
+            }
+            close(w->socks[j].fd);
+        }
+        cl_destroy(w->clients);
+    }
+    free(udp.workers);
+    udp.workers = NULL;
+    udp.n_workers = 0;
+    acl_destroy(udp.acl);
+    udp.acl = NULL;
+}
+
+void udp_get_counters(struct srv_counters *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < udp.n_workers; i++) {
+        const struct srv_counters *c = &udp.workers[i].counters;
+#define SUM(field) out->field += __atomic_load_n(&c->field, __ATOMIC_RELAXED)
+        SUM(received);
+        SUM(answered);
+        SUM(denied);
+        SUM(ratelimited);
+        SUM(kod_sent);
+        SUM(send_errors);
+        for (int d = 0; d < SRV_DROP__COUNT; d++) {
+            SUM(dropped[d]);
+        }
+#undef SUM
+    }
+}
+
+size_t udp_get_clients(struct udp_client_stat *out, size_t max)
+{
+    struct cl_entry top[64];
+    size_t n = 0;
+    int64_t now = clk_now_mono(udp.clk);
+    if (max > 64) {
+        max = 64;
+    }
+    for (int i = 0; i < udp.n_workers; i++) {
+        struct worker *w = &udp.workers[i];
+        pthread_mutex_lock(&w->clients_lock);
+        size_t k = cl_top(w->clients, top, max);
+        pthread_mutex_unlock(&w->clients_lock);
+        for (size_t j = 0; j < k; j++) {
+            /* Keep the max busiest over all workers: insertion by request count. */
+            size_t pos = n < max ? n : max - 1;
+            if (n == max && top[j].requests <= out[max - 1].requests) {
+                continue;
+            }
+            while (pos > 0 && out[pos - 1].requests < top[j].requests) {
+                out[pos] = out[pos - 1];
+                pos--;
+            }
+            struct udp_client_stat *o = &out[pos];
+            inet_ntop(top[j].family, top[j].addr, o->addr, sizeof(o->addr));
+            o->requests = top[j].requests;
+            o->dropped = top[j].drops;
+            o->kod_sent = top[j].kods;
+            o->last_seen_ago_ns = now - top[j].last_seen_ns;
+            if (n < max) {
+                n++;
+            }
+        }
+    }
+    return n;
+}
