@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ctl: the daemon side of the control channel, a Unix stream socket (`controlsocket`, mode
+ * 0660, owned by the daemon's user). A client sends one line, "COMMAND [-j]\n"; the daemon
+ * writes the whole answer and closes. Commands: tracking, sources, serverstats, clients,
+ * makestep. Served from the event loop without blocking it: bounded buffers and a deadline
+ * per connection.
+ */
+#ifndef GN_CTL_H
+#define GN_CTL_H
+
+struct cfg;
+
+/* Bind the socket (as root, before the privilege drop). 0 or -errno (logged with the path). */
+int ctl_open(const struct cfg *cfg);
+/* Register with the event loop. 0 or -errno. */
+int ctl_start(void);
+/* Close and unlink the socket. */
+void ctl_close(void);
+
+#endif

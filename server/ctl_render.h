@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * ctl_render: the answers of the control channel, as text (laid out like chronyc's) or as one
+ * JSON object. Pure: structs in, text out, so tests check the layout without a daemon.
+ */
+#ifndef GN_CTL_RENDER_H
+#define GN_CTL_RENDER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "refclock/rc.h"
+#include "server/srv.h"
+#include "server/udp.h"
+
+/* now_ns: the served clock's time (for "Ref time" ages). */
+void ctl_render_tracking(FILE *out, const struct rc_tracking *t, bool json);
+void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool json);
+void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json);
+void ctl_render_clients(FILE *out, const struct udp_client_stat *c, size_t n, bool json);
+
+#endif
