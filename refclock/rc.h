@@ -108,7 +108,7 @@ void rc_request_makestep(void);
 struct rc_src_status {
     char name[16];         /* nmea0 */
     char driver[16];
-    char param[96];
+    char param[256];
     char refid[5];
     enum rc_state state;
     bool selected, noselect, prefer;
@@ -126,7 +126,7 @@ size_t rc_get_sources(struct rc_src_status *out, size_t max);
 
 struct rc_tracking {
     uint32_t refid;           /* SRV_REFID_* or 0 */
-    char refname[8];          /* "nmea0" (or "" when none) */
+    char refname[16];         /* "nmea0" (or "" when none) */
     int stratum;              /* 16 when unsynchronized */
     bool synced;
     bool holdover;            /* references lost, serving on the last frequency */

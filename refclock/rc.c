@@ -1,0 +1,527 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * rc: the reference-clock layer's shell. Creates a source per `refclock` line, runs each
+ * driver's lifecycle in the event loop (open, read or poll, reconnect with backoff when the
+ * device goes away), turns driver reports into dsc (the discipline core) calls, ticks the core
+ * every second, and keeps the files that survive a restart: the drift file and the last
+ * valid reference time (the NMEA week-rollover pivot).
+ */
+#include "refclock/rc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/ev.h"
+#include "common/log.h"
+#include "common/ntime.h"
+#include "refclock/dsc.h"
+#include "refclock/leap.h"
+#include "server/cfg.h"
+#include "server/srv.h"
+
+#define BACKOFF_MIN_NS (1 * NT_NS_PER_S)
+#define BACKOFF_MAX_NS (60 * NT_NS_PER_S)
+#define NO_DATA_NS (3 * NT_NS_PER_S)
+#define DRIFT_EVERY_TICKS 3600
+#define LASTTIME_EVERY_TICKS 600
+
+struct rc_src {
+    const struct rc_driver *drv;
+    const struct cfg_refclock *cfg;
+    char name[16];
+    int index;               /* in the dsc core */
+    void *priv;
+    enum rc_state state;
+    bool driver_no_fix;      /* set by the driver, cleared by the next sample */
+    int fd;                  /* watched fd, -1 */
+    bool is_open;
+    int64_t backoff_ns;
+    int reopen_timer, poll_timer;
+    int64_t last_data_mono; /* any report */
+    uint64_t counters[RC_CNT__COUNT];
+};
+
+static struct {
+    struct clk *clk;
+    const struct cfg *cfg;
+    struct dsc dsc;
+    struct leap_table leaps;
+    struct rc_src src[CFG_MAX_REFCLOCKS];
+    int n_src;
+    int64_t pivot_ns;
+    int tick_timer;
+    int64_t last_valid_ref_ns;
+} rc;
+
+const char *rc_state_name(enum rc_state st)
+{
+    switch (st) {
+    case RC_STATE_CLOSED: return "closed";
+    case RC_STATE_OPEN: return "open";
+    case RC_STATE_NO_DATA: return "no data";
+    case RC_STATE_NO_FIX: return "no fix";
+    case RC_STATE_OK: return "OK";
+    case RC_STATE_RECONNECTING: return "reconnecting";
+    }
+    return "?";
+}
+
+const char *rc_counter_name(enum rc_counter c)
+{
+    static const char *const names[RC_CNT__COUNT] = {
+        [RC_CNT_BAD_CHECKSUM] = "bad_checksum", [RC_CNT_BAD_FORMAT] = "bad_format",
+        [RC_CNT_BAD_LENGTH] = "bad_length",     [RC_CNT_NO_FIX] = "no_fix",
+        [RC_CNT_STALE] = "stale",               [RC_CNT_TORN] = "torn",
+        [RC_CNT_MISSED_PULSE] = "missed_pulse", [RC_CNT_PULSE_REJECTED] = "pulse_rejected",
+        [RC_CNT_OUTLIER] = "outlier",           [RC_CNT_JUMP] = "jump",
+        [RC_CNT_RECONNECT] = "reconnect",
+    };
+    return (unsigned)c < RC_CNT__COUNT ? names[c] : "?";
+}
+
+/* --- for drivers ----------------------------------------------------------------------- */
+
+void *rc_priv(struct rc_src *src) { return src->priv; }
+const char *rc_name(const struct rc_src *src) { return src->name; }
+const char *rc_param(const struct rc_src *src) { return src->cfg->param; }
+struct clk *rc_clock(struct rc_src *src) { (void)src; return rc.clk; }
+int64_t rc_pivot_ns(const struct rc_src *src) { (void)src; return rc.pivot_ns; }
+
+const char *rc_option(const struct rc_src *src, const char *key)
+{
+    for (int i = 0; i < src->cfg->n_opts; i++) {
+        if (strcmp(src->cfg->opts[i].key, key) == 0) {
+            return src->cfg->opts[i].value;
+        }
+    }
+    return NULL;
+}
+
+void rc_count(struct rc_src *src, enum rc_counter c)
+{
+    if ((unsigned)c < RC_CNT__COUNT) {
+        src->counters[c]++;
+    }
+}
+
+void rc_set_state(struct rc_src *src, enum rc_state st)
+{
+    src->last_data_mono = clk_now_mono(rc.clk);
+    if (st == RC_STATE_NO_FIX) {
+        src->driver_no_fix = true;
+    }
+    src->state = st;
+}
+
+void rc_add_sample(struct rc_src *src, int64_t local_ns, int64_t ref_ns, enum clk_leap leap)
+{
+    src->last_data_mono = clk_now_mono(rc.clk);
+    src->driver_no_fix = false;
+    src->state = RC_STATE_OK;
+    if (ref_ns > rc.last_valid_ref_ns) {
+        rc.last_valid_ref_ns = ref_ns;
+    }
+    dsc_sample(&rc.dsc, src->index, local_ns, ref_ns, leap);
+}
+
+void rc_add_pulse(struct rc_src *src, int64_t local_ns, uint64_t seq)
+{
+    (void)seq; /* drivers de-duplicate; the core checks intervals */
+    src->last_data_mono = clk_now_mono(rc.clk);
+    src->state = RC_STATE_OK;
+    dsc_pulse(&rc.dsc, src->index, local_ns);
+}
+
+/* --- lifecycle ------------------------------------------------------------------------- */
+
+static void open_source(void *arg);
+
+static void on_readable(int fd, short revents, void *arg);
+
+int rc_watch_fd(struct rc_src *src, int fd)
+{
+    src->fd = fd;
+    return ev_add_fd(fd, POLLIN, on_readable, src);
+}
+
+static void close_source(struct rc_src *src)
+{
+    if (src->fd >= 0) {
+        ev_del_fd(src->fd);
+        src->fd = -1;
+    }
+    ev_cancel_timer(src->poll_timer);
+    src->poll_timer = 0;
+    if (src->is_open) {
+        src->drv->close(src);
+        src->is_open = false;
+    }
+}
+
+static void schedule_reopen(struct rc_src *src)
+{
+    src->state = RC_STATE_RECONNECTING;
+    src->reopen_timer = ev_add_timer(src->backoff_ns, open_source, src);
+    src->backoff_ns = src->backoff_ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : src->backoff_ns * 2;
+}
+
+static void device_lost(struct rc_src *src, int err)
+{
+    if (src->state != RC_STATE_RECONNECTING) {
+        log_warnx("%s: %s: device lost (%s); reconnecting", src->name, src->cfg->param,
+                  strerror(-err));
+    }
+    close_source(src);
+    schedule_reopen(src);
+}
+
+static void on_readable(int fd, short revents, void *arg)
+{
+    (void)fd;
+    (void)revents;
+    struct rc_src *src = arg;
+    int rc_ = src->drv->on_readable(src, src->fd);
+    if (rc_ < 0) {
+        device_lost(src, rc_);
+    }
+}
+
+static void on_poll(void *arg)
+{
+    struct rc_src *src = arg;
+    src->poll_timer = 0;
+    int r = src->drv->poll(src);
+    if (r < 0) {
+        device_lost(src, r);
+        return;
+    }
+    src->poll_timer = ev_add_timer(src->drv->poll_interval_ns, on_poll, src);
+}
+
+static void open_source(void *arg)
+{
+    struct rc_src *src = arg;
+    src->reopen_timer = 0;
+    bool was_reconnecting = src->state == RC_STATE_RECONNECTING;
+    int r = src->drv->open(src);
+    if (r < 0) {
+        /* The close callback must be safe after a failed open. */
+        src->drv->close(src);
+        if (src->fd >= 0) {
+            ev_del_fd(src->fd);
+            src->fd = -1;
+        }
+        if (!was_reconnecting) {
+            log_warnx("%s: %s: cannot open: %s; retrying", src->name, src->cfg->param,
+                      strerror(-r));
+        }
+        schedule_reopen(src);
+        return;
+    }
+    src->is_open = true;
+    if (was_reconnecting) {
+        src->counters[RC_CNT_RECONNECT]++;
+        log_info("%s: %s: device back", src->name, src->cfg->param);
+    }
+    src->backoff_ns = BACKOFF_MIN_NS;
+    src->state = RC_STATE_OPEN;
+    src->last_data_mono = clk_now_mono(rc.clk);
+    if (src->drv->poll != NULL) {
+        src->poll_timer = ev_add_timer(src->drv->poll_interval_ns, on_poll, src);
+    }
+}
+
+/* --- persistent files ------------------------------------------------------------------ */
+
+static void write_atomically(const char *path, const char *text)
+{
+    char tmp[PATH_MAX + 8];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        log_warn("cannot write %s", tmp);
+        return;
+    }
+    size_t len = strlen(text);
+    bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
+    close(fd);
+    if (!ok || rename(tmp, path) < 0) {
+        log_warn("cannot write %s", path);
+        unlink(tmp);
+    }
+}
+
+static void save_drift(void)
+{
+    if (rc.cfg->driftfile[0] == '\0' || !rc.dsc.ever_synced) {
+        return;
+    }
+    char text[64];
+    /* chrony's format: frequency (ppm, positive = fast) and skew (ppm). */
+    snprintf(text, sizeof(text), "%.6f %.6f\n", -dsc_freq_ppm(&rc.dsc), dsc_skew_ppm(&rc.dsc));
+    write_atomically(rc.cfg->driftfile, text);
+}
+
+static void load_drift(double *freq_ppm, double *skew_ppm)
+{
+    *freq_ppm = 0;
+    *skew_ppm = 100;
+    if (rc.cfg->driftfile[0] == '\0') {
+        return;
+    }
+    FILE *f = fopen(rc.cfg->driftfile, "r");
+    if (f == NULL) {
+        return;
+    }
+    double fr, sk;
+    if (fscanf(f, "%lf %lf", &fr, &sk) == 2 && fabs(fr) < CLK_MAX_FREQ_PPM && sk >= 0 && sk < 100) {
+        *freq_ppm = -fr;
+        *skew_ppm = sk;
+        log_info("drift file %s: %.3f ppm %s, skew %.3f ppm", rc.cfg->driftfile, fabs(fr),
+                 fr >= 0 ? "fast" : "slow", sk);
+    } else {
+        log_warnx("drift file %s: not understood, ignored", rc.cfg->driftfile);
+    }
+    fclose(f);
+}
+
+static void lasttime_path(char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/lasttime", rc.cfg->dumpdir);
+}
+
+static void save_lasttime(void)
+{
+    if (rc.cfg->dumpdir[0] == '\0' || rc.last_valid_ref_ns == 0) {
+        return;
+    }
+    char path[PATH_MAX + 16], text[32];
+    lasttime_path(path, sizeof(path));
+    snprintf(text, sizeof(text), "%lld\n", (long long)(rc.last_valid_ref_ns / NT_NS_PER_S));
+    write_atomically(path, text);
+}
+
+/* The week-rollover pivot: the latest of the build date, `mindate` and the last valid time
+ * persisted. Never the system clock: an isolated box may boot with no RTC. */
+static int64_t compute_pivot(void)
+{
+    int64_t pivot = 0;
+    nt_parse_date(GN_BUILD_DATE, &pivot);
+    if (rc.cfg->mindate_ns > pivot) {
+        pivot = rc.cfg->mindate_ns;
+    }
+    if (rc.cfg->dumpdir[0] != '\0') {
+        char path[PATH_MAX + 16];
+        lasttime_path(path, sizeof(path));
+        FILE *f = fopen(path, "r");
+        long long s;
+        if (f != NULL) {
+            if (fscanf(f, "%lld", &s) == 1 && s * NT_NS_PER_S > pivot) {
+                pivot = s * NT_NS_PER_S;
+            }
+            fclose(f);
+        }
+    }
+    return pivot;
+}
+
+/* --- the daemon's side ----------------------------------------------------------------- */
+
+static void on_tick(void *arg)
+{
+    (void)arg;
+    int64_t mono = clk_now_mono(rc.clk);
+    for (int i = 0; i < rc.n_src; i++) {
+        struct rc_src *s = &rc.src[i];
+        if ((s->state == RC_STATE_OPEN || s->state == RC_STATE_OK ||
+             s->state == RC_STATE_NO_FIX) &&
+            mono - s->last_data_mono > NO_DATA_NS) {
+            s->state = RC_STATE_NO_DATA;
+        }
+    }
+    dsc_tick(&rc.dsc);
+    if (rc.dsc.ticks % DRIFT_EVERY_TICKS == 0) {
+        save_drift();
+    }
+    if (rc.dsc.ticks % LASTTIME_EVERY_TICKS == 0) {
+        save_lasttime();
+    }
+    /* Tick on the second boundary of the monotonic clock, so ticks do not drift. */
+    int64_t next = NT_NS_PER_S - clk_now_mono(rc.clk) % NT_NS_PER_S;
+    rc.tick_timer = ev_add_timer(next, on_tick, NULL);
+}
+
+/* Measure the clock's reading precision as ntpd does: the smallest difference between two
+ * distinct consecutive readings, as a power of two. */
+static int8_t measure_precision(struct clk *clk)
+{
+    int64_t best = NT_NS_PER_S;
+    for (int i = 0; i < 64; i++) {
+        int64_t a = clk_now(clk), b;
+        int guard = 0;
+        do {
+            b = clk_now(clk);
+        } while (b == a && ++guard < 1000);
+        if (b > a && b - a < best) {
+            best = b - a;
+        }
+    }
+    int p = (int)floor(log2(nt_to_s(best)));
+    return (int8_t)(p < -30 ? -30 : p);
+}
+
+static uint32_t refid_of(const char *s)
+{
+    uint8_t b[4] = {0};
+    memcpy(b, s, strnlen(s, 4));
+    return SRV_REFID(b[0], b[1], b[2], b[3]);
+}
+
+int rc_init(struct clk *clk, const struct cfg *cfg)
+{
+    memset(&rc, 0, sizeof(rc));
+    rc.clk = clk;
+    rc.cfg = cfg;
+    rc.pivot_ns = compute_pivot();
+    if (cfg->leapseclist[0] != '\0' && leap_load(cfg->leapseclist, &rc.leaps) < 0) {
+        return -EINVAL;
+    }
+    double freq, skew;
+    load_drift(&freq, &skew);
+    struct dsc_params p = {
+        .servo = {.makestep_threshold_s = cfg->makestep_threshold_s,
+                  .makestep_limit = cfg->makestep_limit,
+                  .maxslew_ppm = cfg->maxslewrate_ppm},
+        .maxholdover_s = cfg->maxholdover_s,
+        .local_stratum = cfg->local_stratum,
+        .maxjump_s = cfg->maxjump_s,
+        .jumppersist_s = cfg->jumppersist_s,
+        .leaps = cfg->leapseclist[0] != '\0' ? &rc.leaps : NULL,
+        .initial_freq_ppm = freq,
+        .initial_skew_ppm = skew,
+        .precision = measure_precision(clk),
+    };
+    dsc_init(&rc.dsc, clk, &p);
+
+    int per_driver[16] = {0};
+    for (int i = 0; i < cfg->n_refclocks; i++) {
+        const struct cfg_refclock *c = &cfg->refclocks[i];
+        struct rc_src *s = &rc.src[rc.n_src];
+        s->drv = rc_driver_find(c->driver);
+        if (s->drv == NULL) {
+            log_err("%s:%d: unknown refclock driver %s", cfg->path, c->line, c->driver);
+            return -EINVAL;
+        }
+        int k = 0;
+        while (rc_drivers[k] != s->drv) {
+            k++;
+        }
+        snprintf(s->name, sizeof(s->name), "%s%d", s->drv->name, per_driver[k]++);
+        s->cfg = c;
+        s->fd = -1;
+        s->backoff_ns = BACKOFF_MIN_NS;
+        s->priv = s->drv->priv_size ? calloc(1, s->drv->priv_size) : NULL;
+        if (s->drv->priv_size && s->priv == NULL) {
+            return -ENOMEM;
+        }
+        struct dsc_src_cfg dc = {
+            .refid = refid_of(c->refid),
+            .pps = strcmp(s->drv->name, "pps") == 0 ||
+                   (rc_option(s, "pps") != NULL && strcmp(s->drv->name, "gpsd") == 0),
+            .lock = -1,
+            .offset_s = c->offset_s,
+            .delay_s = c->delay_s,
+            .precision_s = c->precision_s > 0 ? c->precision_s : 1e-6,
+            .filter = c->filter,
+            .noselect = c->noselect,
+            .prefer = c->prefer,
+        };
+        snprintf(dc.name, sizeof(dc.name), "%s", s->name);
+        s->index = dsc_add_source(&rc.dsc, &dc);
+        rc.n_src++;
+    }
+    /* `lock REFID`: resolved once all sources exist. */
+    for (int i = 0; i < rc.n_src; i++) {
+        const char *lock = rc.src[i].cfg->lock;
+        for (int j = 0; lock[0] != '\0' && j < rc.n_src; j++) {
+            if (j != i && strcmp(rc.src[j].cfg->refid, lock) == 0) {
+                rc.dsc.src[rc.src[i].index].cfg.lock = rc.src[j].index;
+            }
+        }
+    }
+    /* Publish the start state at once: unsynchronized, or the local stratum fallback. */
+    dsc_tick(&rc.dsc);
+    return 0;
+}
+
+int rc_start(void)
+{
+    for (int i = 0; i < rc.n_src; i++) {
+        struct rc_src *s = &rc.src[i];
+        int r = s->drv->open(s);
+        if (r < 0) {
+            s->drv->close(s);
+            /* A receiver that is not plugged in yet is not fatal: keep trying. */
+            log_warnx("%s: %s: cannot open: %s; will retry", s->name, s->cfg->param,
+                      strerror(-r));
+            schedule_reopen(s);
+            continue;
+        }
+        s->is_open = true;
+        s->state = RC_STATE_OPEN;
+        s->last_data_mono = clk_now_mono(rc.clk);
+        if (s->drv->poll != NULL) {
+            s->poll_timer = ev_add_timer(s->drv->poll_interval_ns, on_poll, s);
+        }
+        log_info("%s: %s opened", s->name, s->cfg->param);
+    }
+    rc.tick_timer = ev_add_timer(NT_NS_PER_S, on_tick, NULL);
+    return 0;
+}
+
+void rc_shutdown(void)
+{
+    for (int i = 0; i < rc.n_src; i++) {
+        close_source(&rc.src[i]);
+        ev_cancel_timer(rc.src[i].reopen_timer);
+        free(rc.src[i].priv);
+        rc.src[i].priv = NULL;
+    }
+    ev_cancel_timer(rc.tick_timer);
+    save_drift();
+    save_lasttime();
+    rc.n_src = 0;
+}
+
+void rc_request_makestep(void)
+{
+    dsc_request_makestep(&rc.dsc);
+}
+
+size_t rc_get_sources(struct rc_src_status *out, size_t max)
+{
+    for (int i = 0; i < rc.n_src && (size_t)i < max; i++) {
+        struct rc_src *s = &rc.src[i];
+        struct rc_src_status *o = &out[i];
+        memset(o, 0, sizeof(*o));
+        snprintf(o->name, sizeof(o->name), "%s", s->name);
+        snprintf(o->driver, sizeof(o->driver), "%s", s->drv->name);
+        snprintf(o->param, sizeof(o->param), "%s", s->cfg->param);
+        snprintf(o->refid, sizeof(o->refid), "%s", s->cfg->refid);
+        o->state = s->state;
+        memcpy(o->counters, s->counters, sizeof(o->counters));
+        dsc_get_source(&rc.dsc, s->index, o);
+    }
+    return (size_t)rc.n_src;
+}
+
+void rc_get_tracking(struct rc_tracking *out)
+{
+    dsc_get_tracking(&rc.dsc, out);
+}
