@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * filter: a median-based estimator. Taking the mean of the inner 60% around the median keeps
- * most of the averaging gain of a plain mean on Gaussian jitter while ignoring the occasional
- * late NMEA sentence or a spurious pulse (chrony's refclock filter does the same kind of
- * trimming).
+ * filter: the fit is robust so that the outliers it is meant to catch (a late NMEA sentence,
+ * a spurious edge) cannot drag it: the slope is the median of the slopes between samples half
+ * a window apart (their noise is small, and half of them may be bad), the level is the median
+ * of the detrended offsets, and the final level and jitter use only the samples within
+ * max(5 sigma, min_spread) of it, sigma from the median absolute deviation. chrony's refclock
+ * filter similarly keeps the 60% of samples nearest the median and fits a line through them.
  */
 #include "refclock/filter.h"
 
@@ -11,15 +13,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-void flt_init(struct flt *f, int len)
+#include "common/ntime.h"
+
+#define OUTLIER_K 6.0
+#define INLIER_K 5.0
+#define MAD_TO_SIGMA 1.4826
+
+void flt_init(struct flt *f, int len, double min_spread_s)
 {
     memset(f, 0, sizeof(*f));
-    f->len = len < 1 ? 1 : len > FLT_MAX_LEN ? FLT_MAX_LEN : len;
+    f->len = len <= 0 ? FLT_DEFAULT_LEN : len > FLT_MAX_LEN ? FLT_MAX_LEN : len;
+    f->min_spread_s = min_spread_s;
+    f->jitter_s = NAN;
 }
 
 void flt_reset(struct flt *f)
 {
-    flt_init(f, f->len);
+    double jitter = f->jitter_s;
+    flt_init(f, f->len, f->min_spread_s);
+    f->jitter_s = jitter;
+}
+
+int flt_count(const struct flt *f)
+{
+    return f->n;
+}
+
+double flt_jitter(const struct flt *f)
+{
+    return f->jitter_s;
+}
+
+int64_t flt_newest_ns(const struct flt *f)
+{
+    return f->n > 0 ? f->t_ns[(f->head + f->n - 1) % f->len] : 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -28,57 +55,139 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double median_of(const struct flt *f, double *sorted)
+static double median(double *v, int n)
 {
-    memcpy(sorted, f->x_s, (size_t)f->n * sizeof(double));
-    qsort(sorted, (size_t)f->n, sizeof(double), cmp_double);
-    return f->n % 2 ? sorted[f->n / 2] : (sorted[f->n / 2 - 1] + sorted[f->n / 2]) / 2;
+    qsort(v, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-bool flt_add(struct flt *f, int64_t t_ns, double x_s, double min_spread_s)
+/* Refit the line through the window (chronological index k = 0 .. n-1). */
+static void refit(struct flt *f)
 {
-    if (f->n == f->len && f->len >= 4) {
-        double sorted[FLT_MAX_LEN];
-        double med = median_of(f, sorted);
-        double limit = fmax(8 * f->jitter_s, min_spread_s);
-        if (fabs(x_s - med) > limit) {
-            return false;
+    int n = f->n;
+    double t[FLT_MAX_LEN], u[FLT_MAX_LEN], tmp[FLT_MAX_LEN];
+    f->ref_ns = flt_newest_ns(f);
+    for (int k = 0; k < n; k++) {
+        int i = (f->head + k) % f->len;
+        t[k] = nt_to_s(f->t_ns[i] - f->ref_ns);
+        u[k] = f->u_s[i];
+    }
+    double slope = 0;
+    if (n >= 2) {
+        int h = n / 2, m = 0;
+        for (int k = 0; k + h < n; k++) {
+            double dt = t[k + h] - t[k];
+            if (dt > 0) {
+                tmp[m++] = (u[k + h] - u[k]) / dt;
+            }
+        }
+        slope = m > 0 ? median(tmp, m) : 0;
+    }
+    double a[FLT_MAX_LEN];
+    for (int k = 0; k < n; k++) {
+        a[k] = u[k] - slope * t[k];
+        tmp[k] = a[k];
+    }
+    double level = median(tmp, n);
+    for (int k = 0; k < n; k++) {
+        tmp[k] = fabs(a[k] - level);
+    }
+    double sigma = MAD_TO_SIGMA * median(tmp, n);
+    double limit = fmax(INLIER_K * sigma, f->min_spread_s);
+    double sum = 0, sum2 = 0;
+    int used = 0;
+    for (int k = 0; k < n; k++) {
+        if (fabs(a[k] - level) <= limit) {
+            sum += a[k];
+            used++;
         }
     }
-    int slot = (f->head + f->n) % f->len;
-    if (f->n == f->len) {
-        slot = f->head;
-        f->head = (f->head + 1) % f->len;
-    } else {
-        f->n++;
+    level = sum / used;
+    for (int k = 0; k < n; k++) {
+        double r = a[k] - level;
+        if (fabs(r) <= limit) {
+            sum2 += r * r;
+        }
     }
-    f->t_ns[slot] = t_ns;
-    f->x_s[slot] = x_s;
-    return true;
+    f->level_s = level;
+    f->slope = slope;
+    /* Two degrees of freedom go to the line (one when only a level is fitted). */
+    int dof = used - (n >= 2 ? 2 : 1);
+    if (dof >= 1) {
+        f->jitter_s = sqrt(sum2 / dof);
+    }
 }
 
-bool flt_estimate(struct flt *f, double *x_s, double *jitter_s, int64_t *t_ns)
+bool flt_predict(const struct flt *f, int64_t t_ns, double *u_s)
 {
     if (f->n == 0) {
         return false;
     }
-    double sorted[FLT_MAX_LEN];
-    median_of(f, sorted);
-    int drop = f->n >= 5 ? f->n / 5 : 0; /* trim 20% at each end */
-    double sum = 0;
-    int k = 0;
-    for (int i = drop; i < f->n - drop; i++, k++) {
-        sum += sorted[i];
-    }
-    double mean = sum / k;
-    double var = 0;
-    for (int i = 0; i < f->n; i++) {
-        var += (f->x_s[i] - mean) * (f->x_s[i] - mean);
-    }
-    f->jitter_s = f->n > 1 ? sqrt(var / (f->n - 1)) : 0;
-    *x_s = mean;
-    *jitter_s = f->jitter_s;
-    int newest = (f->head + f->n - 1) % f->len;
-    *t_ns = f->t_ns[newest];
+    *u_s = f->level_s + f->slope * nt_to_s(t_ns - f->ref_ns);
     return true;
+}
+
+static void push(struct flt *f, int64_t t_ns, double u_s)
+{
+    int slot;
+    if (f->n == f->len) {
+        slot = f->head;
+        f->head = (f->head + 1) % f->len;
+    } else {
+        slot = (f->head + f->n) % f->len;
+        f->n++;
+    }
+    f->t_ns[slot] = t_ns;
+    f->u_s[slot] = u_s;
+}
+
+enum flt_result flt_add(struct flt *f, int64_t t_ns, double u_s)
+{
+    if (f->n >= 4 && f->len >= 4) {
+        double pred;
+        flt_predict(f, t_ns, &pred);
+        double jitter = isfinite(f->jitter_s) ? f->jitter_s : 0;
+        double limit = fmax(OUTLIER_K * jitter, f->min_spread_s);
+        if (fabs(u_s - pred) > limit) {
+            f->out_t_ns[f->n_out] = t_ns;
+            f->out_u_s[f->n_out] = u_s;
+            f->n_out++;
+            if (f->n_out < FLT_SHIFT_N) {
+                return FLT_OUTLIER;
+            }
+            /* Do the outliers agree among themselves (the source moved) or are they just
+             * scattered? Compare each with their own median level. */
+            double lv[FLT_SHIFT_N];
+            for (int k = 0; k < FLT_SHIFT_N; k++) {
+                lv[k] = f->out_u_s[k] - f->slope * nt_to_s(f->out_t_ns[k] - t_ns);
+            }
+            double tmp[FLT_SHIFT_N];
+            memcpy(tmp, lv, sizeof(tmp));
+            double mid = median(tmp, FLT_SHIFT_N);
+            bool agree = true;
+            for (int k = 0; k < FLT_SHIFT_N; k++) {
+                agree = agree && fabs(lv[k] - mid) <= limit;
+            }
+            if (!agree) {
+                memmove(f->out_t_ns, f->out_t_ns + 1, (FLT_SHIFT_N - 1) * sizeof(int64_t));
+                memmove(f->out_u_s, f->out_u_s + 1, (FLT_SHIFT_N - 1) * sizeof(double));
+                f->n_out--;
+                return FLT_OUTLIER;
+            }
+            int64_t ot[FLT_SHIFT_N];
+            double ou[FLT_SHIFT_N];
+            memcpy(ot, f->out_t_ns, sizeof(ot));
+            memcpy(ou, f->out_u_s, sizeof(ou));
+            flt_reset(f);
+            for (int k = 0; k < FLT_SHIFT_N; k++) {
+                push(f, ot[k], ou[k]);
+            }
+            refit(f);
+            return FLT_SHIFTED;
+        }
+    }
+    f->n_out = 0;
+    push(f, t_ns, u_s);
+    refit(f);
+    return FLT_ACCEPTED;
 }

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * filter: the median/outlier filter of one reference clock. Keeps the last N offsets; the
- * estimate is the mean of the samples closest to the median (the inner 60%), the jitter is
- * their RMS deviation. A new sample far outside the recent spread is an outlier: counted and
- * not used. Pure, fixed memory.
+ * filter: the outlier filter of one reference clock. It keeps the last N offsets of the source
+ * in the discipline's free-running frame (the offset the clock would show had it never been
+ * corrected, so the servo's own slewing and stepping do not look like noise), fits a robust
+ * straight line through them (median of pair slopes, median level), and from that gives the
+ * source's jitter (RMS of the residuals), a prediction for any instant, and the outlier test
+ * for each new sample. A run of outliers that agree with each other is a level shift: the
+ * window restarts from them. Pure, fixed memory.
  */
 #ifndef GN_FILTER_H
 #define GN_FILTER_H
@@ -12,23 +15,43 @@
 #include <stdint.h>
 
 #define FLT_MAX_LEN 64
+#define FLT_DEFAULT_LEN 16
+#define FLT_SHIFT_N 5 /* consecutive agreeing outliers that make a level shift */
 
-struct flt {
-    int len;                 /* configured window */
-    int n;                   /* samples held */
-    int head;
-    int64_t t_ns[FLT_MAX_LEN];
-    double x_s[FLT_MAX_LEN]; /* offsets, local - reference */
-    double jitter_s;         /* last computed */
+enum flt_result {
+    FLT_ACCEPTED = 0, /* kept in the window */
+    FLT_OUTLIER,      /* too far from the window's line: counted, not used */
+    FLT_SHIFTED,      /* the last FLT_SHIFT_N outliers agreed: the window restarted from them */
 };
 
-void flt_init(struct flt *f, int len);
+struct flt {
+    int len;                   /* configured window */
+    double min_spread_s;       /* outlier limit floor (the source class's normal spread) */
+    int n, head;               /* samples held, index of the oldest */
+    int64_t t_ns[FLT_MAX_LEN]; /* monotonic time of each sample */
+    double u_s[FLT_MAX_LEN];   /* offsets (local - reference), free-running frame */
+    /* the current fit: u(t) = level + slope * (t - ref) */
+    int64_t ref_ns;
+    double level_s, slope;
+    double jitter_s;           /* RMS of the inlier residuals; NaN until 3 samples */
+    /* the current run of outliers */
+    int n_out;
+    int64_t out_t_ns[FLT_SHIFT_N];
+    double out_u_s[FLT_SHIFT_N];
+};
+
+/* len: window length (clamped to 1..FLT_MAX_LEN; <= 0 gives FLT_DEFAULT_LEN). */
+void flt_init(struct flt *f, int len, double min_spread_s);
+/* Forget every sample (the jitter estimate is kept as a starting value). */
 void flt_reset(struct flt *f);
-/* Add a sample; returns false (sample not kept) when it is an outlier against a full window:
- * further than max(8 x jitter, min_spread_s) from the median. */
-bool flt_add(struct flt *f, int64_t t_ns, double x_s, double min_spread_s);
-/* Robust estimate over the window: offset, jitter (RMS), time of the newest sample.
- * False when empty. */
-bool flt_estimate(struct flt *f, double *x_s, double *jitter_s, int64_t *t_ns);
+/* Offer a sample at monotonic time t_ns. With at least 4 samples held, a sample further than
+ * max(6 x jitter, min_spread) from the line is an outlier. */
+enum flt_result flt_add(struct flt *f, int64_t t_ns, double u_s);
+/* The line's value at t_ns. False when the window is empty. */
+bool flt_predict(const struct flt *f, int64_t t_ns, double *u_s);
+/* Samples held, jitter (NaN if unknown), time of the newest sample (0 if none). */
+int flt_count(const struct flt *f);
+double flt_jitter(const struct flt *f);
+int64_t flt_newest_ns(const struct flt *f);
 
 #endif

@@ -1,10 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * servo: turns offset measurements of the selected reference into clock corrections through
- * the clock interface (frequency and step only; the phase correction rides on the frequency).
+ * the clock interface (frequency and step only: the phase correction rides on the frequency).
  *
- * Sign: offset_s = local clock - reference (positive: the clock is ahead). freq_ppm values
- * are corrections (positive speeds the clock up); the clock's natural error is -base_ppm.
+ * The servo keeps the total correction it has applied since start-up as a function of
+ * monotonic time, C(t) (frequency corrections integrated, plus steps). A measured offset x(t)
+ * minus C(t) is the offset the clock would show had it never been touched: the "free-running
+ * frame", u(t), which moves only with the oscillator's own frequency error. Estimating in that
+ * frame makes the estimator independent of the control, lets measurements arrive at any time,
+ * and lets the source filters (filter.h) keep their samples across slews and steps.
+ *
+ * Sign conventions (clk.h): offsets are local - reference (positive: the clock is ahead);
+ * servo_freq_ppm is the oscillator's natural error (positive: runs fast), the correction
+ * applied to the clock is its negative plus the phase term.
  */
 #ifndef GN_SERVO_H
 #define GN_SERVO_H
@@ -14,50 +22,105 @@
 
 #include "common/clk.h"
 
+/* The estimators compared in tests/bench/bench_servo.c; SERVO_KALMAN is the default (see
+ * servo.c for the measurements behind that choice). */
+enum servo_kind { SERVO_KALMAN = 0, SERVO_PLL, SERVO_LSQ };
+const char *servo_kind_name(enum servo_kind k);
+
 struct servo_params {
+    enum servo_kind kind;
     double makestep_threshold_s; /* step when |offset| exceeds it ... */
-    int makestep_limit;          /* ... during the first LIMIT updates (-1: always) */
-    double maxslew_ppm;          /* bound on |base + phase term| */
+    int makestep_limit;          /* ... during the first LIMIT updates (-1: any update) */
+    double maxslew_ppm;          /* bound on |correction| (phase term included), <= 500 */
+    double wander;               /* assumed frequency random walk, (s/s)/sqrt(s); 0: default */
+    bool fixed_wander;           /* Kalman: do not adapt the wander from the innovations */
+    double corr_time_s;          /* phase corrections spread over this time; 0: 1 s */
 };
 
-enum servo_action { SERVO_SLEW = 0, SERVO_STEP, SERVO_FREQ_ACQUIRE };
+#define SERVO_SEGS 16
+#define SERVO_LSQ_MAX 64
 
-#define SERVO_FIT_MAX 16
+struct servo_seg {
+    int64_t t0_ns;  /* monotonic start */
+    double c0_s;    /* C(t0) */
+    double rate;    /* dC/dt = applied correction, s/s */
+};
 
 struct servo {
     struct servo_params p;
     struct clk *clk;
-    double base_ppm;        /* frequency correction that cancels the oscillator's error */
-    double applied_ppm;     /* what the clock runs at now (base + phase term) */
-    double kp;              /* proportional gain, narrowed as the loop settles */
-    int updates;            /* updates since start (makestep limit) */
-    int locked_updates;     /* updates since the last step or frequency acquisition */
+    /* C(t): the last SERVO_SEGS segments, newest at seg[(seg_head + n_seg - 1) % SERVO_SEGS] */
+    struct servo_seg seg[SERVO_SEGS];
+    int seg_head, n_seg;
+    double applied_ppm;
+    /* estimate of the free-running clock: u at t_ns, natural frequency f (s/s), covariance */
+    bool have_f, have_u;
+    int64_t t_ns;
+    double u_s, f;
+    double p11, p12, p22;
+    double q;               /* wander spectral density, (s/s)^2 / s */
+    /* Kalman wander adaptation: blocks of normalized innovations */
+    double blk_sum;
+    int blk_n, blocks;
+    double blk_stat;
+    /* measurements since the last update (PLL, regression) */
+    int n_meas;
+    int64_t meas_t_ns;      /* their mean time (ns since t0 of the accumulation) */
+    double meas_x_sum, meas_u_sum, meas_var;
+    double meas_t_sum;
+    int64_t meas_t0_ns;
+    /* PLL */
+    double pll_base;        /* frequency correction cancelling the natural error, s/s */
+    int pll_n;
+    /* regression history (free-running frame) */
+    int lsq_n, lsq_head;
+    int64_t lsq_t_ns[SERVO_LSQ_MAX];
+    double lsq_u_s[SERVO_LSQ_MAX];
+    int lsq_used;
+    /* bookkeeping and statistics */
+    int updates;            /* updates with measurements since start (makestep limit) */
     bool step_requested;
-    bool fll_done;
-    int64_t last_mono_ns;   /* time of the previous update */
-    double last_offset_s;
-    double rms_offset_s;    /* exponential RMS of offsets */
-    double skew_ppm;        /* estimated frequency uncertainty */
-    double resid_ppm;       /* last integral change */
-    /* frequency acquisition: a straight-line fit over the first seconds */
-    int fit_n;
-    double fit_t[SERVO_FIT_MAX], fit_x[SERVO_FIT_MAX];
+    int64_t last_update_ns;
+    double update_interval_s;
+    double last_offset_s, rms_offset_s, resid_ppm, last_innov_s;
 };
 
-/* initial_ppm: the frequency correction known from the drift file (0 if none), skew_ppm its
- * uncertainty (a large value when unknown). */
-void servo_init(struct servo *s, struct clk *clk, const struct servo_params *p,
-                double initial_ppm, double skew_ppm);
 /*
- * One measurement of the selected source at monotonic time mono_ns. precise: the source is
- * PPS-class (jitter in microseconds): allows the wide-band frequency acquisition and a
- * tighter loop. Returns what was done.
+ * Start at monotonic time now_ns. have_drift: freq_ppm (natural error, positive fast) and
+ * skew_ppm (its 1-sigma uncertainty) come from the drift file and are applied at once;
+ * otherwise the clock's current correction is kept as the first guess (on Linux it survives a
+ * restart of the daemon) with a wide uncertainty.
  */
-enum servo_action servo_update(struct servo *s, int64_t mono_ns, double offset_s,
-                               double jitter_s, bool precise);
-/* No reference: run on the last frequency (holdover). */
-void servo_holdover(struct servo *s);
+void servo_init(struct servo *s, struct clk *clk, const struct servo_params *p, int64_t now_ns,
+                bool have_drift, double freq_ppm, double skew_ppm);
+/* C(t): the correction applied up to monotonic time t_ns (s). */
+double servo_frame(const struct servo *s, int64_t t_ns);
+/* A measurement of the selected reference: offset_s (local - reference) at monotonic time
+ * t_ns, with variance var_s2 (the source's jitter squared). */
+void servo_measure(struct servo *s, int64_t t_ns, double offset_s, double var_s2);
+
+enum servo_action { SERVO_NONE = 0, SERVO_SLEW, SERVO_STEP };
+/* Correct the clock from the measurements since the last call (at monotonic now_ns). */
+enum servo_action servo_update(struct servo *s, int64_t now_ns);
+/* No reference: run on the last frequency estimate (holdover). */
+void servo_holdover(struct servo *s, int64_t now_ns);
 /* Step at the next update whatever makestep says (gpsntpctl makestep). */
 void servo_request_step(struct servo *s);
+/* The reference moved on purpose (a jump that persisted): forget the phase, keep the
+ * frequency; the next measurement sets the phase again. */
+void servo_forget_phase(struct servo *s);
+
+/* Estimates. servo_offset_s: how far the clock is ahead of the reference at now_ns (NaN
+ * before the first measurement). */
+double servo_offset_s(const struct servo *s, int64_t now_ns);
+double servo_freq_ppm(const struct servo *s);  /* natural error estimate, positive fast */
+double servo_skew_ppm(const struct servo *s);  /* its 1-sigma uncertainty */
+double servo_wander(const struct servo *s);    /* current wander estimate, (s/s)/sqrt(s) */
+
+/* Internal to servo.c and servo_alt.c: the PLL and regression estimators. Each sets the
+ * estimate (u_s, f, p11, p22 at now_ns) from the measurements since the last update. */
+void servo_pll_estimate(struct servo *s, int64_t now_ns);
+void servo_lsq_estimate(struct servo *s, int64_t now_ns);
+void servo_lsq_add(struct servo *s, int64_t t_ns, double u_s);
 
 #endif

@@ -3,7 +3,7 @@
  * srv: the NTP server's sans-IO core (RFC 5905). Checks a request, builds the reply from the
  * published reference state and the receive timestamp, and leaves the transmit timestamp for
  * the shell to write last. Also the seqlock that publishes the reference state to every
- * worker without locks on the hot path.
+ * worker without locks on the hot path. No allocation, no clock reads, no syscalls.
  */
 #include "server/srv.h"
 
@@ -30,47 +30,91 @@
 #define MODE_CLIENT 3
 #define MODE_SERVER 4
 
-/* Poll exponents we echo: chrony clamps to [4, 17] for the same reason, a client's absurd
- * poll must not make us advertise one. */
+/*
+ * The poll exponent we echo is clamped to RFC 5905's MINPOLL..MAXPOLL (appendix A.1.1: 4 and
+ * 17, 16 s .. 36 h), so a garbage poll in a request is never advertised back. chrony echoes
+ * max(request poll, ratelimit interval) unclamped; its clients ignore a server's poll outside
+ * a KoD, and ntpd clients cannot poll outside 3..17, so the clamp costs no client anything.
+ */
 #define POLL_MIN 4
 #define POLL_MAX 17
-/* RFC 5905 MAXDISP: the dispersion of an unsynchronized server. */
+/* RFC 5905 MAXDISP (16 s): the root dispersion of a server that cannot vouch for its time. */
 #define MAX_DISP_S 16.0
+/* Stratum we put on the wire when unsynchronized; see srv_handle. */
+#define STRATUM_UNSYNC 16
+/* MAC sizes (RFC 5905 section 7.3, RFC 7822 section 7.5): 4-byte key ID plus a 16-byte (MD5)
+ * or 20-byte (SHA-1) digest; a key ID alone, zero, is a crypto-NAK. */
+#define MAC_MIN_LEN 20
+#define MAC_MAX_LEN 24
+#define NAK_LEN 4
+/* RFC 7822 section 3: an extension field is at least 16 bytes. */
+#define EF_MIN_LEN 16
 
-/* --- the published reference state ---------------------------------------------------- */
+/* --- the published reference state (seqlock) ------------------------------------------ */
+
+/*
+ * One writer (the event loop) and any number of lock-free readers (the workers), after Boehm,
+ * "Can seqlocks get along with programming language memory models?" (2012). The state lives
+ * in relaxed atomic words so that a reader racing the writer is well-defined C11 (no data
+ * race); the sequence number is odd while a write is in progress and readers retry when they
+ * saw it odd or changed. Sequence 0 means "never published": readers then get the default.
+ */
+#define STATE_WORDS ((sizeof(struct srv_refstate) + 7) / 8)
 
 static _Atomic unsigned state_seq;
-static struct srv_refstate state_slot = {.stratum = 16, .precision = -20};
+static _Atomic uint64_t state_words[STATE_WORDS];
+
+static const struct srv_refstate default_state = {
+    .synced = false,
+    .stratum = STRATUM_UNSYNC,
+    .leap = SRV_LEAP_ALARM,
+    .precision = -20,
+    .disp_rate = SRV_MIN_DISP_RATE,
+};
 
 void srv_state_publish(const struct srv_refstate *st)
 {
+    uint64_t w[STATE_WORDS] = {0};
+    memcpy(w, st, sizeof(*st));
     unsigned seq = atomic_load_explicit(&state_seq, memory_order_relaxed);
     atomic_store_explicit(&state_seq, seq + 1, memory_order_relaxed);
+    /* Orders the odd sequence before the data stores for any reader that sees new data. */
     atomic_thread_fence(memory_order_release);
-    /* Readers may copy the slot while we write it; they detect that and retry. */
-    memcpy((void *)&state_slot, st, sizeof(*st));
-    atomic_thread_fence(memory_order_release);
-    atomic_store_explicit(&state_seq, seq + 2, memory_order_relaxed);
+    for (size_t i = 0; i < STATE_WORDS; i++) {
+        atomic_store_explicit(&state_words[i], w[i], memory_order_relaxed);
+    }
+    /* Skip 0 on wrap-around: it stands for "never published". */
+    unsigned next = seq + 2 == 0 ? 2 : seq + 2;
+    atomic_store_explicit(&state_seq, next, memory_order_release);
 }
 
 void srv_state_read(struct srv_refstate *out)
 {
+    uint64_t w[STATE_WORDS];
+    unsigned s1;
     for (;;) {
-        unsigned s1 = atomic_load_explicit(&state_seq, memory_order_acquire);
+        s1 = atomic_load_explicit(&state_seq, memory_order_acquire);
         if (s1 & 1) {
-            continue;
+            continue; /* a write is in progress: it is a few stores long */
         }
-        memcpy(out, (const void *)&state_slot, sizeof(*out));
+        for (size_t i = 0; i < STATE_WORDS; i++) {
+            w[i] = atomic_load_explicit(&state_words[i], memory_order_relaxed);
+        }
         atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(&state_seq, memory_order_relaxed) == s1) {
-            return;
+            break;
         }
     }
+    if (s1 == 0) {
+        *out = default_state;
+        return;
+    }
+    memcpy(out, w, sizeof(*out));
 }
 
 /* --- packet helpers -------------------------------------------------------------------- */
 
-static void put32(uint8_t *p, uint32_t v)
+static inline void put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)(v >> 24);
     p[1] = (uint8_t)(v >> 16);
@@ -78,15 +122,30 @@ static void put32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-static uint32_t get32(const uint8_t *p)
+static inline uint32_t get32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void put64(uint8_t *p, uint64_t v)
+static inline void put64(uint8_t *p, uint64_t v)
 {
     put32(p, (uint32_t)(v >> 32));
     put32(p + 4, (uint32_t)v);
+}
+
+/* 2^e as a double, built from its bits: e is an int8, always a normal exponent. */
+static inline double pow2(int e)
+{
+    uint64_t bits = (uint64_t)(e + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, sizeof(d));
+    return d;
+}
+
+static inline uint8_t clamp_poll(uint8_t raw)
+{
+    int8_t poll = (int8_t)raw;
+    return (uint8_t)(poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll);
 }
 
 const char *srv_drop_name(enum srv_drop why)
@@ -103,40 +162,61 @@ const char *srv_drop_name(enum srv_drop why)
     return "?";
 }
 
+/* What follows the 48-byte header. */
+enum tail { TAIL_NONE, TAIL_MAC, TAIL_NAK };
+
 /*
- * What follows the 48-byte header: nothing, RFC 7822 extension fields, and/or a MAC. Returns
- * 0 and sets *has_mac, or -1 when the tail is malformed. A MAC is 4 bytes of key ID and a 16
- * (MD5) or 20 (SHA-1) byte digest; 4 bytes alone are a crypto-NAK. In NTPv4 the tail is
- * walked as extension fields (each >= 16 bytes, a multiple of 4, inside the packet) until
- * what remains can only be a MAC (RFC 7822 section 7.5).
+ * Classify the bytes after the header, or return -1 when they are malformed.
+ *
+ * NTPv4 (RFC 7822 section 7.5): extension fields are walked while more than a MAC's worth of
+ * bytes remains (each field >= 16 bytes, a multiple of 4, inside the packet); what is left must
+ * then be nothing or a 20/24-byte MAC. So a 16-byte field alone is malformed, as chrony also
+ * reads it: the RFC fixes the MAC's maximum length precisely so that parsing is deterministic.
+ * A 4-byte zero key ID is a crypto-NAK. NTPv1-3 have no extension fields: only a MAC or a NAK.
  */
-static int parse_tail(const uint8_t *req, size_t len, int version, bool *has_mac)
+static int parse_tail(const uint8_t *req, size_t len, int version, enum tail *tail)
 {
     size_t pos = SRV_PKT_LEN;
-    *has_mac = false;
-    while (version == 4 && len - pos > 24) {
-        size_t field_len = (size_t)req[pos + 2] << 8 | req[pos + 3];
-        if (field_len < 16 || field_len % 4 != 0 || field_len > len - pos) {
-            return -1;
+    *tail = TAIL_NONE;
+    if (version == 4) {
+        while (len - pos > MAC_MAX_LEN) {
+            size_t field_len = (size_t)req[pos + 2] << 8 | req[pos + 3];
+            if (field_len < EF_MIN_LEN || field_len % 4 != 0 || field_len > len - pos) {
+                return -1;
+            }
+            pos += field_len;
         }
-        pos += field_len;
     }
     size_t rest = len - pos;
     if (rest == 0) {
         return 0;
     }
-    if (rest == 4 || rest == 20 || rest == 24) {
-        *has_mac = true;
+    if (rest == MAC_MIN_LEN || rest == MAC_MAX_LEN) {
+        *tail = TAIL_MAC;
+        return 0;
+    }
+    if (rest == NAK_LEN && get32(req + pos) == 0) {
+        *tail = TAIL_NAK;
         return 0;
     }
     return -1;
 }
 
-size_t srv_handle(const struct srv_refstate *st, const uint8_t *req, size_t len, int64_t rx_ns,
-                  uint8_t *out, size_t cap, enum srv_drop *why)
+/*
+ * Everything that decides whether a request deserves an answer. Returns the reply mode, or 0
+ * with *why set.
+ *
+ * Only a client (mode 3) or a symmetric active peer (mode 1) is answered. Stratum is no reason
+ * to drop a request: a client's request normally carries stratum 0 (RFC 5905 section 7.3,
+ * "unspecified"), exactly like a kiss-o'-death does. A KoD is a *server's* packet (mode 4, or
+ * mode 2 from a peer) with stratum 0; it lands here only if someone reflects one at us, and is
+ * dropped as a wrong mode anyway, counted as a KoD so that serverstats can tell. Mode 0 is
+ * dropped even in NTPv1 (where ntpd and chrony guess "client" from the source port): the issue
+ * asks for it and no client from this century sends it.
+ */
+static int check_request(const uint8_t *req, size_t len, enum tail *tail, enum srv_drop *why)
 {
-    *why = SRV_DROP_NONE;
-    if (len < SRV_PKT_LEN || cap < SRV_PKT_LEN) {
+    if (len < SRV_PKT_LEN) {
         *why = SRV_DROP_SHORT;
         return 0;
     }
@@ -146,66 +226,91 @@ size_t srv_handle(const struct srv_refstate *st, const uint8_t *req, size_t len,
         *why = SRV_DROP_VERSION;
         return 0;
     }
-    /* Only a client (3) or a symmetric active peer (1) gets an answer. A kiss-o'-death is a
-     * server's reply (stratum 0 in mode 4 or 2): dropped here as a wrong mode. A client's own
-     * request normally carries stratum 0 too, so stratum is no reason to drop mode 3. */
     if (mode != MODE_CLIENT && mode != MODE_SYMMETRIC_ACTIVE) {
-        *why = (mode == MODE_SERVER || mode == MODE_SYMMETRIC_PASSIVE) && req[OFF_STRATUM] == 0
-                   ? SRV_DROP_KOD
-                   : SRV_DROP_MODE;
+        bool kod = (mode == MODE_SERVER || mode == MODE_SYMMETRIC_PASSIVE) &&
+                   req[OFF_STRATUM] == 0;
+        *why = kod ? SRV_DROP_KOD : SRV_DROP_MODE;
         return 0;
     }
-    bool has_mac;
-    if (len > SRV_PKT_LEN && parse_tail(req, len, version, &has_mac) < 0) {
+    *tail = TAIL_NONE;
+    if (len > SRV_PKT_LEN && parse_tail(req, len, version, tail) < 0) {
         *why = SRV_DROP_SHORT;
         return 0;
     }
-    if (len == SRV_PKT_LEN) {
-        has_mac = false;
+    /* A client never sends a crypto-NAK; it is a server's answer. */
+    if (*tail == TAIL_NAK) {
+        *why = SRV_DROP_AUTH;
+        return 0;
     }
-    /* We hold no keys. A request with a MAC gets a crypto-NAK (RFC 5905 section 7.4: a MAC of
-     * key ID 0 and no digest), so the client knows it is unauthenticated; a request that is
-     * already a NAK is not answered. Never an unsigned reply to a signed request. */
-    size_t reply_len = SRV_PKT_LEN;
-    if (has_mac) {
-        if (len - SRV_PKT_LEN == 4 && get32(req + len - 4) == 0) {
-            *why = SRV_DROP_AUTH;
-            return 0;
-        }
-        if (cap < SRV_PKT_LEN + 4) {
-            *why = SRV_DROP_AUTH;
-            return 0;
-        }
-        reply_len = SRV_PKT_LEN + 4;
+    return mode == MODE_CLIENT ? MODE_SERVER : MODE_SYMMETRIC_PASSIVE;
+}
+
+size_t srv_handle(const struct srv_refstate *st, const uint8_t *req, size_t len, int64_t rx_ns,
+                  uint8_t *out, size_t cap, enum srv_drop *why)
+{
+    *why = SRV_DROP_NONE;
+    enum tail tail;
+    int reply_mode = check_request(req, len, &tail, why);
+    if (reply_mode == 0) {
+        return 0;
+    }
+    /*
+     * We hold no keys. A request with a MAC gets a crypto-NAK (RFC 5905 section 7.4: the
+     * header followed by a zero key ID and no digest), so the client learns at once that we
+     * cannot authenticate, rather than an unsigned reply it might take for a signed one or
+     * silence it would retry into. The NAK (52 bytes) is shorter than any MAC'd request (68+).
+     */
+    size_t reply_len = tail == TAIL_MAC ? SRV_PKT_LEN + NAK_LEN : SRV_PKT_LEN;
+    if (cap < reply_len) {
+        *why = tail == TAIL_MAC ? SRV_DROP_AUTH : SRV_DROP_SHORT;
+        return 0;
     }
 
-    int reply_mode = mode == MODE_CLIENT ? MODE_SERVER : MODE_SYMMETRIC_PASSIVE;
-    int leap = st->synced ? (int)st->leap : SRV_LEAP_ALARM;
+    int version = (req[OFF_LVM] >> 3) & 7;
+    int leap = st->synced ? (int)st->leap & 3 : SRV_LEAP_ALARM;
     out[OFF_LVM] = (uint8_t)(leap << 6 | version << 3 | reply_mode);
-    /* Unsynchronized: stratum 16 on the wire, as ntpd sends (RFC 5905 maps 16 to 0 in
-     * packets, but 0 reads as a kiss code to many clients; LI=3 already says "alarm"). */
-    out[OFF_STRATUM] = st->synced ? st->stratum : 16;
-    int8_t poll = (int8_t)req[OFF_POLL];
-    out[OFF_POLL] = (uint8_t)(poll < POLL_MIN ? POLL_MIN : poll > POLL_MAX ? POLL_MAX : poll);
+    /*
+     * Unsynchronized: stratum 16 on the wire, as the issue specifies. RFC 5905 section 7.3
+     * calls it "customary" to map 16 to 0 in packets, and both ntpd (STRATUM_TO_PKT) and
+     * chrony ("stratum 16 and larger are invalid") send 0 with LI=3. We keep 16 because stratum
+     * 0 is also the kiss-o'-death marker: 16 cannot be mistaken for a kiss code, and LI=3 plus
+     * a 16 s root dispersion make every client (ntpd, chrony, sntp, ntpdig, ntpdate) reject the
+     * answer as unsynchronized either way.
+     */
+    out[OFF_STRATUM] = st->synced ? st->stratum : STRATUM_UNSYNC;
+    out[OFF_POLL] = clamp_poll(req[OFF_POLL]);
     out[OFF_PRECISION] = (uint8_t)st->precision;
 
+    /*
+     * Root dispersion (RFC 5905 section 10): the dispersion at the last update, grown by the
+     * frequency tolerance times the time since, plus our own reading precision. Capped at
+     * MAXDISP; a NaN counts as unbounded (never as a perfect 0). Unsynchronized: MAXDISP, so a
+     * client's root distance test (section 11.2.1: distance < MAXDIST, 1.5 s) fails too.
+     */
     double disp = MAX_DISP_S;
     if (st->synced) {
-        double age_s = st->ref_time_ns > 0 ? nt_to_s(rx_ns - st->ref_time_ns) : 0.0;
-        disp = st->root_disp_s + st->disp_rate * (age_s > 0 ? age_s : 0.0);
-        if (disp > MAX_DISP_S) {
+        double rate = st->disp_rate > SRV_MIN_DISP_RATE ? st->disp_rate : SRV_MIN_DISP_RATE;
+        double age_s = 0.0;
+        if (st->ref_time_ns != 0 && rx_ns > st->ref_time_ns) {
+            /* In double before subtracting: arbitrary inputs cannot overflow. */
+            age_s = ((double)rx_ns - (double)st->ref_time_ns) * 1e-9;
+        }
+        disp = st->root_disp_s + rate * age_s + pow2(st->precision);
+        if (!(disp < MAX_DISP_S)) {
             disp = MAX_DISP_S;
         }
     }
     put32(out + OFF_ROOT_DELAY, nt_to_ntp_short(st->synced ? st->root_delay_s : 0.0));
     put32(out + OFF_ROOT_DISP, nt_to_ntp_short(disp));
     put32(out + OFF_REFID, st->synced ? st->refid : 0);
-    put64(out + OFF_REF_TS, st->ref_time_ns > 0 ? nt_to_ntp64(st->ref_time_ns) : 0);
+    /* The last update, even when unsynchronized now: it tells how stale we are. */
+    put64(out + OFF_REF_TS, st->ref_time_ns != 0 ? nt_to_ntp64(st->ref_time_ns) : 0);
+    /* Origin: the client's transmit timestamp byte for byte (it matches on the raw bits). */
     memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
     put64(out + OFF_RX_TS, nt_to_ntp64(rx_ns));
     memset(out + OFF_TX_TS, 0, 8);
     if (reply_len > SRV_PKT_LEN) {
-        memset(out + SRV_PKT_LEN, 0, 4); /* crypto-NAK: key ID 0 */
+        memset(out + SRV_PKT_LEN, 0, NAK_LEN);
     }
     return reply_len;
 }
@@ -217,20 +322,23 @@ void srv_set_tx(uint8_t *reply, int64_t tx_ns)
 
 size_t srv_kod_rate(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
 {
-    if (len < SRV_PKT_LEN || cap < SRV_PKT_LEN) {
+    enum tail tail;
+    enum srv_drop why;
+    int reply_mode = check_request(req, len, &tail, &why);
+    /* Only a request we would answer earns a kiss. Not one with a MAC either: an unsigned
+     * kiss to a signed request is what an attacker would forge, and clients ignore it. */
+    if (reply_mode == 0 || tail != TAIL_NONE || cap < SRV_PKT_LEN) {
         return 0;
     }
-    int version = (req[OFF_LVM] >> 3) & 7;
-    int mode = req[OFF_LVM] & 7;
-    if (version < 1 || version > 4 || (mode != MODE_CLIENT && mode != MODE_SYMMETRIC_ACTIVE)) {
-        return 0;
-    }
-    /* RFC 5905 section 7.4: LI 3, stratum 0, the kiss code in the reference ID; the origin
-     * echoes the request so the client can match it; the other timestamps carry no time. */
+    /*
+     * RFC 5905 section 7.4: LI 3, stratum 0, the kiss code in the reference ID. The origin
+     * echoes the request so the client can match it (chrony and ntpd accept a KoD only then),
+     * and srv_set_tx fills the transmit timestamp; the rest carries no time.
+     */
     memset(out, 0, SRV_PKT_LEN);
-    out[OFF_LVM] = (uint8_t)(SRV_LEAP_ALARM << 6 | version << 3 |
-                             (mode == MODE_CLIENT ? MODE_SERVER : MODE_SYMMETRIC_PASSIVE));
-    out[OFF_POLL] = req[OFF_POLL];
+    int version = (req[OFF_LVM] >> 3) & 7;
+    out[OFF_LVM] = (uint8_t)(SRV_LEAP_ALARM << 6 | version << 3 | reply_mode);
+    out[OFF_POLL] = clamp_poll(req[OFF_POLL]);
     put32(out + OFF_REFID, SRV_REFID('R', 'A', 'T', 'E'));
     memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
     return SRV_PKT_LEN;

@@ -86,7 +86,7 @@ static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport,
                         : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
     inet_ntop(sa->sa_family, a, name, sizeof(name));
 
-    /* No SOCK_NONBLOCK/SOCK_CLOEXEC in the type: clknetsim does not intercept them. */
+    /* No type flags on socket(): clknetsim does not intercept them; fcntl instead. */
     int fd = socket(sa->sa_family, SOCK_DGRAM, 0);
     if (fd < 0) {
         log_warn("udp: socket for %s", name);

@@ -26,7 +26,7 @@ local stratum 1
 fastpath off
 controlsocket $GN_TMP/ctl.sock
 CONF
-strace -f -qq -o "$GN_TMP/trace" -e trace=%network,%clock,poll,ppoll,epoll_create,epoll_create1,clone,clone3,fork,vfork \
+strace -f -q -o "$GN_TMP/trace" -e trace=%network,%clock,poll,ppoll,epoll_create,epoll_create1,clone,clone3,fork,vfork \
     "$GN_BIN/gpsntpd" -d -x -f "$GN_TMP/sim.conf" 2>"$GN_TMP/gpsntpd.log" &
 GN_DAEMON_PID=$!
 gn_track "$GN_DAEMON_PID"
@@ -46,10 +46,14 @@ for i in range(5):
 print("answered", answered, "of 5")
 sys.exit(answered < 5)
 PY
-kill -TERM "$GN_DAEMON_PID"
+# Signal the daemon itself (strace's child), and let strace report its exit status.
+daemon=$(pgrep -P "$GN_DAEMON_PID" -x gpsntpd)
+[ -n "$daemon" ] || gn_fail "no gpsntpd under strace"
+kill -TERM "$daemon"
+for _ in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$daemon" 2>/dev/null && gn_fail "gpsntpd did not exit on SIGTERM"
 wait "$GN_DAEMON_PID"
-rc=$?
-[ "$rc" -eq 0 ] || gn_fail "exit status $rc after SIGTERM under strace"
+grep -q '+++ exited with 0 +++' "$GN_TMP/trace" || gn_fail "gpsntpd did not exit with status 0: $(tail -2 "$GN_TMP/trace")"
 
 trace="$GN_TMP/trace"
 grep -Eq 'clone|fork' "$trace" && gn_fail "the daemon created a thread or process: $(grep -E 'clone|fork' "$trace" | head -3)"
