@@ -71,6 +71,7 @@ struct servo {
     int64_t meas_t0_ns;
     /* PLL */
     double pll_base;        /* frequency correction cancelling the natural error, s/s */
+    double pll_phase_s;     /* the part of the offset its proportional term removes */
     int pll_n;
     /* regression history (free-running frame) */
     int lsq_n, lsq_head;

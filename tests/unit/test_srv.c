@@ -382,7 +382,7 @@ static void test_root_dispersion(void)
 static void test_poll_clamp(void)
 {
     struct srv_refstate st = synced_gps();
-    uint8_t req[SRV_PKT_LEN], out[64];
+    uint8_t req[SRV_PKT_LEN], out[2048];
     const int polls[][2] = {{-128, 4}, {-6, 4}, {0, 4}, {3, 4}, {4, 4}, {6, 6}, {10, 10},
                             {17, 17}, {18, 17}, {127, 17}};
     for (size_t i = 0; i < sizeof(polls) / sizeof(polls[0]); i++) {
