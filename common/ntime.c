@@ -49,8 +49,11 @@ static int64_t floor_div(int64_t a, int64_t b)
 
 uint64_t nt_to_ntp64(int64_t t_ns)
 {
+    int64_t nsec = t_ns % NT_NS_PER_S;
+    if (nsec < 0) {
+        nsec += NT_NS_PER_S;
+    }
     int64_t sec = floor_div(t_ns, NT_NS_PER_S);
-    int64_t nsec = t_ns - sec * NT_NS_PER_S;
     /* Round the fraction to the nearest 2^-32 s; a carry into the seconds is handled by the
      * 64-bit addition below. */
     uint64_t frac = (((uint64_t)nsec << 32) + NT_NS_PER_S / 2) / NT_NS_PER_S;
