@@ -34,10 +34,9 @@ at() { # wait until second $1 of the timeline
 show() { echo "--- t=$(($(date +%s) - t0)) s: $1"; gn_ctl sources; }
 
 # Locks within a few seconds.
-locked() { [ "$(src state)" = OK ]; }
-gn_wait_for 8 locked || { show "not locked"; gn_fail "no valid samples within 8 s"; }
+locked() { [ "$(src state)" = OK ] && [ "$(src selected)" = true ]; }
+gn_wait_for 8 locked || { show "not locked"; gn_fail "not locked (valid samples, selected) within 8 s"; }
 show "locked"
-[ "$(src selected)" = true ] || gn_fail "the NMEA source is not selected"
 
 at 15
 show "after garbage"
