@@ -55,9 +55,9 @@ CONF
 out=$(timeout 30 chronyd -Q -u root -t 20 -f "$GN_TMP/chrony.conf" 2>&1) || gn_fail "chronyd -Q: $out"
 offset=$(echo "$out" | sed -n 's/.*wrong by \(-\?[0-9.]*\) seconds.*/\1/p' | tail -1)
 echo "chronyd -Q: system clock wrong by $offset s"
-# chrony reports how far the local clock is off: -0.250 when the server is 0.250 ahead.
-python3 -c "import sys; sys.exit(abs(float('$offset') + $shift_s) > 0.02)" ||
-    gn_fail "chronyd measured $offset s, expected -$shift_s"
+# chrony reports the correction the local clock would need: +0.250 when the server is ahead.
+python3 -c "import sys; sys.exit(abs(float('$offset') - $shift_s) > 0.02)" ||
+    gn_fail "chronyd measured $offset s, expected +$shift_s"
 
 # The receiver goes quiet: holdover (still stratum 1, dispersion growing), then after
 # maxholdover (6 s) unsynchronized.
