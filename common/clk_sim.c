@@ -158,7 +158,12 @@ struct clk *clk_sim_create(const struct clk_sim_params *p)
     s->true_ns = p->start_true_ns;
     s->mono_ns = NT_NS_PER_S; /* monotonic starts at 1 s, never 0 */
     s->err_ns = (double)p->initial_offset_ns;
-    s->rng = p->seed ? p->seed : 1;
+    /* splitmix64 of the seed: small seeds (1, 2, 8) would otherwise start xorshift in
+     * related, low-entropy states and give correlated runs. */
+    uint64_t z = p->seed + 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    s->rng = (z ^ (z >> 31)) | 1;
     s->applied_midnight = INT64_MIN;
     c->ops = &sim_ops;
     c->priv = s;

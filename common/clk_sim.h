@@ -23,7 +23,7 @@ struct clk_sim_params {
     double freq_ppm;               /* natural rate error (positive: the clock runs fast) */
     double wander_ppm_per_sqrt_s;  /* random-walk frequency noise: 1e-9/s per sqrt(s) = 1e-3 */
     double read_noise_ns;          /* Gaussian noise (sigma) added to every now() */
-    uint64_t seed;                 /* 0 is replaced by 1 */
+    uint64_t seed;                 /* any value; equal seeds give equal runs */
     int64_t leap_at_ns;            /* a UTC midnight ending with a leap second, 0: none */
     enum clk_leap leap;            /* what happens there (insert or delete) */
 };

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * dsc: see dsc.h. The numbers that matter, and why:
- *  - a source is "lost" after LOST_S without samples, and must give CONSISTENT_N filtered
- *    samples in a row before it is selected again (a returning receiver first agrees with
- *    itself);
- *  - PPS pulses are labelled with the second of the locked coarse source; a pulse more than
- *    PPS_LOCK_LIMIT_S from that source's offset is ambiguous and rejected (chrony uses 0.4 s),
- *    and an interval more than PULSE_SLACK_S away from a whole number of seconds is a spurious
- *    edge;
- *  - samples within a second of a leap second are ignored so that 23:59:60 never reaches the
- *    servo as a one-second offset.
+ * dsc: see dsc.h. The flow of one sample: leap-second window -> jump guard (against what the
+ * source, or else the disciplined clock, said so far) -> outlier filter (in the servo's
+ * free-running frame) -> pending for the next tick. At the tick the selected source's pending
+ * samples go to the servo, all others are dropped (they only keep their filters current).
+ *
+ * Numbers, and why:
+ *  - a source is lost after DSC_LOST_S without an accepted sample and must give
+ *    SEL_CONSISTENT_N accepted samples in a row before it leads again;
+ *  - samples within LEAP_MARGIN of a leap second are ignored: a receiver's 23:59:60 maps to
+ *    the next minute on the POSIX scale and the clock repeats 23:59:59, so both sides of a
+ *    sample taken there may disagree by a second that is nobody's error;
+ *  - filter floors: pulses 2 us (a PPS edge off by more than that from a clean line is an
+ *    interrupt hiccup), coarse sources 20 ms (NMEA sentences wobble by tens of ms).
  */
 #include "refclock/dsc.h"
 
@@ -22,21 +25,29 @@
 #include "common/ntime.h"
 #include "server/srv.h"
 
-#define LOST_S 5
-#define CONSISTENT_N 4
-#define PPS_LOCK_LIMIT_S 0.4
-#define PULSE_SLACK_S 0.05
-#define COARSE_VALID_S 3
+#define LEAP_MARGIN_NS (2 * NT_NS_PER_S)
+#define FILTER_RESET_GAP_NS (60 * NT_NS_PER_S)
+#define NOFIX_HOLD_NS (3 * NT_NS_PER_S)
+#define MIN_SPREAD_PULSE 2e-6
+#define MIN_SPREAD_COARSE 20e-3
+#define DEFAULT_PRECISION 1e-8
+#define UNKNOWN_JITTER_PULSE 1e-6
+#define UNKNOWN_JITTER_COARSE 20e-3
+#define LATENCY_AVG_N 64
+#define STATUS_EVERY_TICKS 16
+#define STARTUP_WAIT_NS (12 * NT_NS_PER_S)
 
-void dsc_init(struct dsc *d, struct clk *clk, const struct dsc_params *p)
+void dsc_init(struct dsc *d, struct clk *clk, const struct dsc_params *p, int64_t now_ns)
 {
     memset(d, 0, sizeof(*d));
     d->p = *p;
     d->clk = clk;
     d->selected = -1;
     d->last_selected = -1;
-    d->update_interval_s = NAN;
-    servo_init(&d->servo, clk, &p->servo, p->initial_freq_ppm, p->initial_skew_ppm);
+    d->phase_reset_src = -1;
+    d->start_mono = now_ns;
+    servo_init(&d->servo, clk, &p->servo, now_ns, p->have_drift, p->drift_freq_ppm,
+               p->drift_skew_ppm);
 }
 
 int dsc_add_source(struct dsc *d, const struct dsc_src_cfg *c)
@@ -47,136 +58,257 @@ int dsc_add_source(struct dsc *d, const struct dsc_src_cfg *c)
     struct dsc_src *s = &d->src[d->n_src];
     memset(s, 0, sizeof(*s));
     s->cfg = *c;
-    flt_init(&s->flt, c->filter > 0 ? c->filter : (c->pps ? 16 : 16));
+    if (!(s->cfg.precision_s > 0)) {
+        s->cfg.precision_s = DEFAULT_PRECISION;
+    }
+    flt_init(&s->flt, c->filter, c->pps ? MIN_SPREAD_PULSE : MIN_SPREAD_COARSE);
+    ppl_init(&s->ppl, c->offset_s, c->width_s);
     s->offset_s = NAN;
-    s->jitter_s = NAN;
     s->latency_s = NAN;
     return d->n_src++;
 }
 
-static int64_t now_mono(struct dsc *d)
+void dsc_set_pulse_source(struct dsc *d, int idx)
 {
-    return clk_now_mono(d->clk);
+    struct dsc_src *s = &d->src[idx];
+    if (!s->cfg.pps) {
+        s->cfg.pps = true;
+        s->flt.min_spread_s = MIN_SPREAD_PULSE;
+    }
 }
 
-/* Common path of coarse samples and locked pulses: guard, filter, accumulate. */
-static void accept_offset(struct dsc *d, struct dsc_src *s, int64_t local_ns, double x)
+static bool near_leap(const struct dsc *d, int64_t t_ns)
 {
-    int64_t mono = now_mono(d);
-    if (s->last_sample_mono == 0 || mono - s->last_sample_mono > LOST_S * NT_NS_PER_S) {
-        s->consecutive = 0;
+    if (d->p.leaps != NULL && leap_near(d->p.leaps, t_ns, LEAP_MARGIN_NS)) {
+        return true;
     }
-    /* The jump guard: once the clock is disciplined, a sample far from the clock (or, for a
-     * source that is not leading, far from its own recent median) is held off until the
-     * difference has persisted for `jumppersist` seconds. */
-    double expected = 0;
-    double fx, fj;
-    int64_t ft;
-    bool own = d->selected >= 0 && &d->src[d->selected] != s;
-    if (own && flt_estimate(&s->flt, &fx, &fj, &ft)) {
-        expected = fx;
-    }
-    if (d->ever_synced && fabs(x - expected) > d->p.maxjump_s) {
-        if (s->jump_since_mono == 0) {
-            s->jump_since_mono = mono;
-            s->counters[RC_CNT_JUMP]++;
-            log_warnx("%s: reference jumped by %+.3f s; not followed unless it persists %.0f s",
-                      s->cfg.name, -(x - expected), d->p.jumppersist_s);
-        }
-        if (mono - s->jump_since_mono < nt_from_s(d->p.jumppersist_s)) {
-            s->jump_suspect = true;
-            return;
-        }
-        log_warnx("%s: jump persisted for %.0f s: following it", s->cfg.name, d->p.jumppersist_s);
-        flt_reset(&s->flt);
-        s->consecutive = CONSISTENT_N;
-        if (d->selected >= 0 && &d->src[d->selected] == s) {
-            servo_request_step(&d->servo);
+    for (int i = 0; i < d->n_src; i++) {
+        if (d->src[i].leap != CLK_LEAP_NONE &&
+            leap_near_instant(d->src[i].leap_midnight, t_ns, LEAP_MARGIN_NS)) {
+            return true;
         }
     }
-    s->jump_since_mono = 0;
-    s->jump_suspect = false;
-    double min_spread = s->cfg.pps ? 0.005 : 0.2;
-    if (!flt_add(&s->flt, mono, x, min_spread)) {
-        s->counters[RC_CNT_OUTLIER]++;
+    return (d->leap_midnight != 0 && leap_near_instant(d->leap_midnight, t_ns, LEAP_MARGIN_NS)) ||
+           (d->leap_done_midnight != 0 &&
+            leap_near_instant(d->leap_done_midnight, t_ns, LEAP_MARGIN_NS));
+}
+
+/* A source's offset carried to mono: its filter's level at its newest sample, moved on with
+ * the servo's frequency (better known than the source's own slope), in the current frame. */
+static bool carried_offset(const struct dsc *d, const struct dsc_src *s, int64_t mono,
+                           double *x)
+{
+    int64_t tn = flt_newest_ns(&s->flt);
+    double u;
+    if (!flt_predict(&s->flt, tn, &u)) {
+        return false;
+    }
+    *x = u + d->servo.f * nt_to_s(mono - tn) + servo_frame(&d->servo, mono);
+    return true;
+}
+
+static double expected_offset(const struct dsc *d, const struct dsc_src *s, int64_t mono)
+{
+    double x;
+    if (carried_offset(d, s, mono, &x)) {
+        return x;
+    }
+    return d->ever_synced ? servo_offset_s(&d->servo, mono) : NAN;
+}
+
+static bool is_lead(const struct dsc *d, const struct dsc_src *s)
+{
+    int lead = d->selected >= 0 ? d->selected : d->last_selected;
+    return lead >= 0 && &d->src[lead] == s;
+}
+
+/* The jump persisted: the source's history restarts at the new value, it must agree with
+ * itself again before leading, and when it leads the clock follows with a step. Pulses
+ * locked to it will be relabelled by the same amount: that jump is already vetted. */
+static void follow_jump(struct dsc *d, int idx, double dev)
+{
+    struct dsc_src *s = &d->src[idx];
+    log_warnx("%s: the jump of %+.6f s persisted %.0f s: following it", s->cfg.name, -dev,
+              d->p.jumppersist_s);
+    flt_reset(&s->flt);
+    s->consecutive = 0;
+    if (is_lead(d, s)) {
+        /* Not now: another source may lead while this one re-qualifies, and the step must
+         * come from this one's new level. */
+        d->phase_reset_src = idx;
+        d->phase_reset_step = true;
+    }
+    for (int i = 0; i < d->n_src; i++) {
+        if (d->src[i].cfg.lock == idx) {
+            d->src[i].jump_approved = true;
+        }
+    }
+}
+
+static void pend(struct dsc_src *s, int64_t mono, double x)
+{
+    if (s->pend_n == DSC_PEND) {
+        /* A driver reporting faster than the tick: fold into the last slot. */
+        int k = DSC_PEND - 1;
+        s->pend_t[k] += (mono - s->pend_t[k]) / 2;
+        s->pend_x[k] = (s->pend_x[k] + x) / 2;
         return;
     }
-    (void)local_ns;
-    s->acc_sum += x;
-    s->acc_n++;
+    s->pend_t[s->pend_n] = mono;
+    s->pend_x[s->pend_n] = x;
+    s->pend_n++;
+}
+
+/* Jump guard, filter, pending. Returns true when the sample was accepted. */
+static bool accept(struct dsc *d, int idx, int64_t mono, double x)
+{
+    struct dsc_src *s = &d->src[idx];
+    if (s->last_accept_mono == 0 || mono - s->last_accept_mono > DSC_LOST_S * NT_NS_PER_S) {
+        s->consecutive = 0;
+    }
+    /* After a long silence the history says little; a long run of held-off samples is not a
+     * silence: the history is what the jump guard compares them with. */
+    if (s->last_seen_mono != 0 && mono - s->last_seen_mono > FILTER_RESET_GAP_NS) {
+        flt_reset(&s->flt);
+    }
+    s->last_seen_mono = mono;
+    double dev = x - expected_offset(d, s, mono);
+    bool started, ended;
+    enum sel_verdict v = sel_jump_check(&s->jump, mono, dev, d->p.maxjump_s,
+                                        d->p.jumppersist_s, &started, &ended);
+    if (v != SEL_PASS && s->jump_approved) {
+        v = SEL_FOLLOW;
+        s->jump.since_ns = 0;
+        started = false;
+    }
+    if (started) {
+        s->counters[RC_CNT_JUMP]++;
+        log_warnx("%s: reference jumped by %+.6f s against the clock; not followed unless it "
+                  "persists %.0f s", s->cfg.name, -dev, d->p.jumppersist_s);
+    }
+    if (ended) {
+        log_info("%s: agrees again after a jump that did not persist", s->cfg.name);
+    }
+    if (v == SEL_HOLD) {
+        s->jump_suspect = true;
+        return false;
+    }
+    s->jump_suspect = false;
+    s->jump_approved = false;
+    if (v == SEL_FOLLOW) {
+        follow_jump(d, idx, dev);
+    }
+    double u = x - servo_frame(&d->servo, mono);
+    enum flt_result r = flt_add(&s->flt, mono, u);
+    if (r == FLT_OUTLIER) {
+        s->counters[RC_CNT_OUTLIER]++;
+        return false;
+    }
+    if (r == FLT_SHIFTED) {
+        log_info("%s: offset level moved to %+.6f s; re-qualifying", s->cfg.name, x);
+        s->consecutive = 0;
+        if (is_lead(d, s) && d->phase_reset_src != idx) {
+            d->phase_reset_src = idx;
+            d->phase_reset_step = false;
+        }
+    }
     s->samples++;
     s->consecutive++;
-    s->last_sample_mono = mono;
+    s->last_accept_mono = mono;
+    s->offset_s = x;
+    s->got_tick = true;
+    pend(s, mono, x);
+    return true;
 }
 
-void dsc_sample(struct dsc *d, int idx, int64_t local_ns, int64_t ref_ns, enum clk_leap leap)
+/* A coarse sample against the pulses locked to it: how late the sentence is, i.e. the
+ * `offset` the coarse source should have (shown by gpsntpctl sources). */
+static void measure_latency(struct dsc *d, int idx, int64_t mono, double x)
+{
+    struct dsc_src *c = &d->src[idx];
+    for (int i = 0; i < d->n_src; i++) {
+        struct dsc_src *p = &d->src[i];
+        double xp;
+        if (p->cfg.lock != idx || p->consecutive < SEL_CONSISTENT_N || p->jump_suspect ||
+            mono - p->last_accept_mono > 2 * NT_NS_PER_S || !carried_offset(d, p, mono, &xp)) {
+            continue;
+        }
+        double lat = x + c->cfg.offset_s - xp;
+        int n = c->latency_n < LATENCY_AVG_N ? ++c->latency_n : LATENCY_AVG_N;
+        c->latency_s = n == 1 ? lat : c->latency_s + (lat - c->latency_s) / n;
+        return;
+    }
+}
+
+void dsc_sample(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns, int64_t ref_ns,
+                enum clk_leap leap)
 {
     struct dsc_src *s = &d->src[idx];
-    if (d->p.leaps != NULL && leap_near(d->p.leaps, ref_ns, NT_NS_PER_S)) {
-        return; /* around a leap second: the receiver's 23:59:60 is not a 1 s offset */
+    if (near_leap(d, ref_ns) || near_leap(d, local_ns)) {
+        return; /* the receiver's 23:59:60 is not a one-second offset */
     }
     s->leap = leap;
+    s->leap_midnight = leap != CLK_LEAP_NONE ? leap_midnight_after(ref_ns) : 0;
+    s->last_data_mono = mono_ns;
     double x = nt_to_s(local_ns - nt_from_s(s->cfg.offset_s) - ref_ns);
-    s->coarse_local_ns = local_ns;
-    s->coarse_mono = now_mono(d);
-    s->coarse_x = x;
-    accept_offset(d, s, local_ns, x);
+    if (accept(d, idx, mono_ns, x)) {
+        measure_latency(d, idx, mono_ns, x);
+    }
 }
 
-static int64_t round_to_second(int64_t t_ns)
+void dsc_no_fix(struct dsc *d, int idx, int64_t mono_ns)
 {
-    int64_t half = NT_NS_PER_S / 2;
-    int64_t q = (t_ns + (t_ns >= 0 ? half : -half)) / NT_NS_PER_S;
-    return q * NT_NS_PER_S;
+    d->src[idx].last_nofix_mono = mono_ns;
 }
 
-void dsc_pulse(struct dsc *d, int idx, int64_t local_ns)
+void dsc_pulse(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns)
 {
     struct dsc_src *s = &d->src[idx];
-    int64_t edge = local_ns - nt_from_s(s->cfg.offset_s); /* cable delay etc. */
-    int64_t prev = s->last_pulse_local_ns;
-    s->last_pulse_local_ns = local_ns;
-    if (prev != 0) {
-        int64_t gap = local_ns - prev;
-        int64_t whole = round_to_second(gap);
-        if (whole < NT_NS_PER_S || llabs(gap - whole) > nt_from_s(PULSE_SLACK_S)) {
-            s->counters[RC_CNT_PULSE_REJECTED]++;
-            return;
-        }
+    s->last_pulse_mono = mono_ns;
+    if (near_leap(d, local_ns)) {
+        return;
     }
-    double x;
+    struct ppl_coarse co = {0};
+    const struct ppl_coarse *cp = NULL;
     if (s->cfg.lock >= 0) {
         struct dsc_src *c = &d->src[s->cfg.lock];
-        if (c->coarse_mono == 0 || now_mono(d) - c->coarse_mono > COARSE_VALID_S * NT_NS_PER_S ||
-            c->consecutive == 0) {
-            s->counters[RC_CNT_PULSE_REJECTED]++; /* no second to name: no fix, no data */
-            return;
-        }
-        /* The reference second of the edge, as the coarse source sees it. */
-        int64_t second = round_to_second(edge - nt_from_s(c->coarse_x));
-        x = nt_to_s(edge - second);
-        if (fabs(x - c->coarse_x) > PPS_LOCK_LIMIT_S) {
-            s->counters[RC_CNT_PULSE_REJECTED]++; /* too close to half a second: ambiguous */
-            return;
-        }
-        /* NMEA latency against the pulse: what the coarse source's `offset` should be. */
-        double lat = c->coarse_x - x + c->cfg.offset_s;
-        c->latency_s = isfinite(c->latency_s) ? 0.95 * c->latency_s + 0.05 * lat : lat;
-    } else {
-        /* No coarse source: usable only while the clock is already right to well under half
-         * a second (it names the second), never to set it. */
-        if (!d->ever_synced || !isfinite(d->servo.last_offset_s) ||
-            fabs(d->servo.last_offset_s) > 0.1) {
-            s->counters[RC_CNT_PULSE_REJECTED]++;
-            return;
-        }
-        x = nt_to_s(edge - round_to_second(edge));
-        if (fabs(x) > PPS_LOCK_LIMIT_S) {
-            s->counters[RC_CNT_PULSE_REJECTED]++;
-            return;
+        bool nofix = c->last_nofix_mono != 0 && c->last_nofix_mono >= c->last_data_mono &&
+                     mono_ns - c->last_nofix_mono < NOFIX_HOLD_NS;
+        bool recent = c->last_data_mono != 0 &&
+                      llabs(mono_ns - c->last_data_mono) <= PPL_MAX_LOCK_AGE_NS;
+        cp = &co;
+        if (nofix) {
+            co.valid = false;
+        } else if (recent) {
+            co.valid = carried_offset(d, c, mono_ns, &co.offset_s);
+            co.disp_s = isfinite(flt_jitter(&c->flt)) ? flt_jitter(&c->flt) : 0;
+            if (s->lock_lost_logged) {
+                log_info("%s: %s is back: pulses take their second from it again", s->cfg.name,
+                         c->cfg.name);
+                s->lock_lost_logged = false;
+            }
+        } else {
+            /* The lock source is silent (not "no fix": gone). As chrony without a lock,
+             * the disciplined clock names the second while it is known to be right. */
+            cp = NULL;
+            if (!s->lock_lost_logged && c->last_data_mono != 0) {
+                log_warnx("%s: %s is silent: pulses take their second from the clock",
+                          s->cfg.name, c->cfg.name);
+                s->lock_lost_logged = true;
+            }
         }
     }
-    accept_offset(d, s, local_ns, x);
+    bool real_ref = d->out.mode == RST_TRACKING || d->out.mode == RST_HOLDOVER;
+    struct ppl_clock ck = {.synced = real_ref, .distance_s = rst_distance(&d->out.st, local_ns)};
+    double x;
+    enum ppl_result r = ppl_pulse(&s->ppl, local_ns, mono_ns, cp, &ck, &x);
+    if (r != PPL_OK) {
+        s->counters[RC_CNT_PULSE_REJECTED]++;
+        log_debug("%s: pulse rejected: %s", s->cfg.name, ppl_result_name(r));
+        return;
+    }
+    s->last_data_mono = mono_ns;
+    accept(d, idx, mono_ns, x);
 }
 
 void dsc_request_makestep(struct dsc *d)
@@ -184,196 +316,245 @@ void dsc_request_makestep(struct dsc *d)
     servo_request_step(&d->servo);
 }
 
-static bool usable(struct dsc *d, const struct dsc_src *s, int64_t mono)
+static double measurement_var(const struct dsc_src *s)
 {
-    return !s->cfg.noselect && !s->jump_suspect && s->last_sample_mono != 0 &&
-           mono - s->last_sample_mono <= LOST_S * NT_NS_PER_S &&
-           (s->consecutive >= CONSISTENT_N || !d->ever_synced);
+    double j = flt_jitter(&s->flt);
+    if (!isfinite(j)) {
+        j = s->cfg.pps ? UNKNOWN_JITTER_PULSE : UNKNOWN_JITTER_COARSE;
+    }
+    j = fmax(j, s->cfg.precision_s);
+    return j * j;
 }
 
-/* PPS over coarse once locked; `prefer` first within a class. */
-static int select_source(struct dsc *d, int64_t mono)
+/* The leap to announce now: the table's when it is loaded and current, else what the
+ * leading receiver (or, for a pulse, its lock source) says; none once it has happened. */
+static void update_leap(struct dsc *d, int64_t mono, int64_t real)
 {
-    int best = -1, best_rank = -1;
-    for (int i = 0; i < d->n_src; i++) {
-        struct dsc_src *s = &d->src[i];
-        if (!usable(d, s, mono)) {
-            continue;
+    int64_t midnight = leap_midnight_after(real);
+    enum clk_leap leap = CLK_LEAP_NONE;
+    if (d->p.leaps != NULL && d->p.leaps->n > 0 && !leap_expired(d->p.leaps, real)) {
+        leap = leap_due(d->p.leaps, real);
+    } else {
+        int lead = d->selected >= 0 ? d->selected : d->last_selected;
+        if (lead >= 0 && d->src[lead].cfg.lock >= 0) {
+            lead = d->src[lead].cfg.lock;
         }
-        int rank = (s->cfg.pps ? 2 : 0) + (s->cfg.prefer ? 1 : 0);
-        if (rank > best_rank) {
-            best = i;
-            best_rank = rank;
+        if (lead >= 0 && d->src[lead].leap != CLK_LEAP_NONE &&
+            d->src[lead].leap_midnight == midnight) {
+            leap = d->src[lead].leap;
         }
     }
-    return best;
+    if (midnight == d->leap_done_midnight) {
+        leap = CLK_LEAP_NONE; /* the repeated 23:59:59 still reads "today" */
+    }
+    if (leap != CLK_LEAP_NONE && (d->leap_state != leap || d->leap_midnight != midnight)) {
+        int64_t at = leap == CLK_LEAP_INSERT ? midnight : midnight - NT_NS_PER_S;
+        d->leap_midnight = midnight;
+        d->leap_mono = mono + (at - real);
+        char when[32];
+        nt_format_iso_ms(midnight, when, sizeof(when));
+        log_info("leap second %s announced for the end of the day (%s)",
+                 leap == CLK_LEAP_INSERT ? "insertion" : "deletion", when);
+    }
+    if (leap != CLK_LEAP_NONE && mono >= d->leap_mono) {
+        d->leap_done_midnight = d->leap_midnight;
+        leap = CLK_LEAP_NONE;
+    }
+    d->leap_state = leap;
 }
 
-static void publish(struct dsc *d, int64_t now_real, int64_t mono)
+static void publish(struct dsc *d, int64_t mono, int64_t real)
 {
-    struct srv_refstate st = {.precision = d->p.precision, .stratum = 16};
-    double since_update = d->last_update_mono ? nt_to_s(mono - d->last_update_mono) : INFINITY;
-    const struct dsc_src *ref = d->last_selected >= 0 ? &d->src[d->last_selected] : NULL;
-    if (d->ever_synced && ref != NULL && since_update <= d->p.maxholdover_s) {
-        st.synced = true;
-        st.stratum = 1;
-        st.refid = ref->cfg.refid;
-        st.ref_time_ns = d->last_update_real;
-        st.root_delay_s = ref->cfg.delay_s;
-        double jitter = isfinite(ref->jitter_s) ? ref->jitter_s : 0;
-        double off = isfinite(d->servo.rms_offset_s) ? d->servo.rms_offset_s : 0;
-        st.root_disp_s = jitter + off + ref->cfg.precision_s + ldexp(1.0, d->p.precision);
-        st.disp_rate = fmax(SRV_MIN_DISP_RATE, d->servo.skew_ppm * 1e-6);
-        st.leap = (enum srv_leap)d->leap_state;
-    } else if (d->p.local_stratum > 0) {
-        /* The isolated-network fallback: serve the local clock at `local stratum N`. */
-        st.synced = true;
-        st.stratum = (uint8_t)d->p.local_stratum;
-        st.refid = SRV_REFID_LOCL;
-        st.ref_time_ns = now_real;
-        st.root_disp_s = d->ever_synced ? 1.0 : 0.0; /* honest: we held over and gave up */
-        st.disp_rate = SRV_MIN_DISP_RATE;
-        st.leap = (enum srv_leap)d->leap_state;
+    int lead = d->last_selected;
+    const struct dsc_src *ls = lead >= 0 ? &d->src[lead] : NULL;
+    struct rst_input in = {
+        .ever_synced = d->ever_synced,
+        .leading = d->selected >= 0 && d->ever_synced,
+        .refid = ls != NULL ? ls->cfg.refid : 0,
+        .root_delay_s = ls != NULL ? ls->cfg.delay_s : 0,
+        .disp_at_update_s = d->disp_at_update_s,
+        .update_real_ns = d->update_real,
+        .update_mono_ns = d->update_mono,
+        .skew_ppm = servo_skew_ppm(&d->servo),
+        .leap = d->leap_state,
+        .now_mono_ns = mono,
+        .now_real_ns = real,
+        .maxholdover_s = d->p.maxholdover_s,
+        .local_stratum = d->p.local_stratum,
+        .precision = d->p.precision,
+    };
+    struct rst_output prev = d->out;
+    rst_compute(&in, &d->out);
+    srv_state_publish(&d->out.st);
+    if (d->out.mode != prev.mode && d->ticks > 1) {
+        log_info("reference state: %s (stratum %d)", rst_mode_name(d->out.mode),
+                 d->out.st.stratum);
     }
-    srv_state_publish(&st);
-
     /* Tell the clock (and so the kernel) every 16 s, or at once when something changes. */
-    bool synced = st.synced && st.stratum == 1;
-    if (synced != d->status_synced || d->ticks % 16 == 0) {
-        d->status_synced = synced;
-        double err = st.root_disp_s + st.root_delay_s / 2 +
-                     (isfinite(since_update) ? since_update * st.disp_rate : 0);
-        struct clk_status cs = {.synced = synced,
-                                .maxerror_ns = nt_from_s(fmin(err, 16.0)),
-                                .esterror_ns = nt_from_s(fmin(st.root_disp_s, 16.0)),
-                                .leap = synced ? d->leap_state : CLK_LEAP_NONE};
-        d->clk->ops->set_status(d->clk, &cs);
+    if (!d->status_sent || d->out.cs.synced != prev.cs.synced || d->out.cs.leap != prev.cs.leap ||
+        d->ticks % STATUS_EVERY_TICKS == 0) {
+        if (d->clk->ops->set_status(d->clk, &d->out.cs) < 0) {
+            log_warnx("cannot set the clock's synchronization status");
+        }
+        d->status_sent = true;
     }
 }
 
-void dsc_tick(struct dsc *d)
+/* At start-up, a coarse source would make the first update (and the makestep step) with its
+ * milliseconds of noise, and the pulses locked to it would then have to slew the rest away at
+ * 500 ppm. While pulses are arriving for a source that can name their seconds, wait a few
+ * seconds for them instead: the first step is then right to the microsecond. */
+static bool startup_wait(const struct dsc *d, int sel, int64_t mono)
 {
-    int64_t mono = now_mono(d);
-    int64_t now_real = clk_now(d->clk);
-    d->ticks++;
+    if (d->ever_synced || d->src[sel].cfg.pps || mono - d->start_mono > STARTUP_WAIT_NS) {
+        return false;
+    }
     for (int i = 0; i < d->n_src; i++) {
-        struct dsc_src *s = &d->src[i];
-        s->reach = (uint8_t)(s->reach << 1 | (s->acc_n > 0));
-        double fx, fj;
-        int64_t ft;
-        if (flt_estimate(&s->flt, &fx, &fj, &ft)) {
-            s->jitter_s = fj;
-        }
-        if (s->acc_n > 0) {
-            s->offset_s = s->acc_sum / s->acc_n;
+        const struct dsc_src *p = &d->src[i];
+        if (p->cfg.pps && p->cfg.lock >= 0 && !p->cfg.noselect && p->last_pulse_mono != 0 &&
+            mono - p->last_pulse_mono < 2 * NT_NS_PER_S) {
+            return true;
         }
     }
-    d->selected = select_source(d, mono);
-    if (d->selected >= 0) {
-        struct dsc_src *s = &d->src[d->selected];
-        if (s->acc_n > 0) {
-            if (d->selected != d->last_selected) {
-                log_info("%s: selected", s->cfg.name);
+    return false;
+}
+
+void dsc_tick(struct dsc *d, int64_t mono, int64_t real)
+{
+    d->ticks++;
+    struct sel_cand cand[DSC_MAX_SRC];
+    for (int i = 0; i < d->n_src; i++) {
+        struct dsc_src *s = &d->src[i];
+        s->reach = (uint8_t)(s->reach << 1 | (s->got_tick ? 1 : 0));
+        s->got_tick = false;
+        bool fresh = s->last_accept_mono != 0 &&
+                     mono - s->last_accept_mono <= DSC_LOST_S * NT_NS_PER_S;
+        if (!fresh) {
+            s->consecutive = 0;
+        }
+        cand[i] = (struct sel_cand){.pulse = s->cfg.pps,
+                                    .prefer = s->cfg.prefer,
+                                    .noselect = s->cfg.noselect,
+                                    .fresh = fresh,
+                                    .suspect = s->jump_suspect,
+                                    .consecutive = s->consecutive,
+                                    .jitter_s = flt_jitter(&s->flt)};
+    }
+    int sel = sel_choose(cand, d->n_src, d->selected);
+    if (sel >= 0 && startup_wait(d, sel, mono)) {
+        sel = -1;
+    }
+    if (sel != d->selected && sel >= 0) {
+        log_info("%s: selected", d->src[sel].cfg.name);
+    }
+    d->selected = sel;
+    if (sel >= 0) {
+        struct dsc_src *s = &d->src[sel];
+        double var = measurement_var(s);
+        if (d->phase_reset_src == sel && s->pend_n > 0) {
+            /* The leader's level moved on purpose: its new samples set the phase afresh
+             * (another source leading meanwhile must not), and a followed jump is stepped. */
+            servo_forget_phase(&d->servo);
+            if (d->phase_reset_step) {
+                servo_request_step(&d->servo);
             }
-            enum servo_action a = servo_update(&d->servo, mono, s->offset_s,
-                                               isfinite(s->jitter_s) ? s->jitter_s : 0,
-                                               s->cfg.pps);
+            d->phase_reset_src = -1;
+            d->phase_reset_step = false;
+        }
+        for (int k = 0; k < s->pend_n; k++) {
+            servo_measure(&d->servo, s->pend_t[k], s->pend_x[k], var);
+        }
+        enum servo_action a = servo_update(&d->servo, mono);
+        if (fabs(d->servo.u_s) >= 1.0) {
+            double k = trunc(d->servo.u_s);
+            servo_rebase(&d->servo, k);
+            for (int i = 0; i < d->n_src; i++) {
+                flt_shift(&d->src[i].flt, -k);
+            }
+        }
+        if (s->pend_n > 0) {
             if (a == SERVO_STEP) {
-                for (int i = 0; i < d->n_src; i++) {
-                    flt_reset(&d->src[i].flt); /* their offsets moved by the step */
-                }
+                real += d->servo.last_step_ns;
             }
-            d->prev_update_mono = d->last_update_mono;
-            d->last_update_mono = mono;
-            d->last_update_real = clk_now(d->clk);
-            if (d->prev_update_mono != 0) {
-                double iv = nt_to_s(mono - d->prev_update_mono);
-                d->update_interval_s = isfinite(d->update_interval_s)
-                                           ? 0.9 * d->update_interval_s + 0.1 * iv
-                                           : iv;
-            }
+            d->update_mono = mono;
+            d->update_real = real;
             d->ever_synced = true;
-            d->last_selected = d->selected;
+            d->last_selected = sel;
+            d->disp_at_update_s = ldexp(1.0, d->p.precision) + s->cfg.precision_s +
+                                  sqrt(var) + sqrt(fmax(d->servo.p11, 0));
             if (d->holdover) {
                 log_info("%s: reference back, holdover ends", s->cfg.name);
             }
             d->holdover = false;
         }
     } else {
-        servo_holdover(&d->servo);
+        servo_holdover(&d->servo, mono);
         if (d->ever_synced && !d->holdover) {
             d->holdover = true;
             log_warnx("no usable reference: holdover on the last frequency (%+.3f ppm)",
-                      -d->servo.base_ppm);
+                      servo_freq_ppm(&d->servo));
         }
     }
     for (int i = 0; i < d->n_src; i++) {
-        d->src[i].acc_sum = 0;
-        d->src[i].acc_n = 0;
+        d->src[i].pend_n = 0;
     }
-    /* Leap: the table when we have one, else what the selected receiver announces. */
-    enum clk_leap leap = CLK_LEAP_NONE;
-    if (d->p.leaps != NULL && d->p.leaps->n > 0) {
-        leap = leap_due(d->p.leaps, now_real);
-    } else if (d->last_selected >= 0) {
-        leap = d->src[d->last_selected].leap;
-    }
-    d->leap_state = leap;
-    publish(d, now_real, mono);
+    update_leap(d, mono, real);
+    publish(d, mono, real);
 }
 
-void dsc_get_tracking(struct dsc *d, struct rc_tracking *t)
+enum rst_mode dsc_mode(const struct dsc *d)
+{
+    return d->out.mode;
+}
+
+void dsc_get_tracking(const struct dsc *d, int64_t mono, int64_t real, struct rc_tracking *t)
 {
     memset(t, 0, sizeof(*t));
-    struct srv_refstate st;
-    srv_state_read(&st);
-    t->refid = st.synced ? st.refid : 0;
-    t->stratum = st.synced ? st.stratum : 16;
-    t->synced = st.synced;
-    t->holdover = d->holdover;
-    t->ref_time_ns = st.ref_time_ns;
-    if (d->last_selected >= 0 && st.synced && st.refid != SRV_REFID_LOCL) {
+    const struct srv_refstate *st = &d->out.st;
+    t->refid = st->synced ? st->refid : 0;
+    t->stratum = st->synced ? st->stratum : 16;
+    t->synced = st->synced;
+    t->holdover = d->out.mode == RST_HOLDOVER;
+    t->ref_time_ns = st->ref_time_ns;
+    if ((d->out.mode == RST_TRACKING || d->out.mode == RST_HOLDOVER) && d->last_selected >= 0) {
         snprintf(t->refname, sizeof(t->refname), "%s", d->src[d->last_selected].cfg.name);
     }
+    t->system_offset_s = servo_offset_s(&d->servo, mono);
     t->last_offset_s = d->servo.last_offset_s;
     t->rms_offset_s = d->servo.rms_offset_s;
-    /* The clock is ahead of the reference by the last measured offset, minus what the phase
-     * correction has removed since (estimated from the running rate). */
-    t->system_offset_s = d->ever_synced ? d->servo.last_offset_s : NAN;
-    t->freq_ppm = -d->servo.base_ppm;
+    t->freq_ppm = d->servo.have_f ? servo_freq_ppm(&d->servo) : NAN;
     t->resid_freq_ppm = d->servo.resid_ppm;
-    t->skew_ppm = d->servo.skew_ppm;
-    t->root_delay_s = st.root_delay_s;
-    double age = st.ref_time_ns > 0 ? nt_to_s(clk_now(d->clk) - st.ref_time_ns) : 0;
-    t->root_disp_s = st.synced ? st.root_disp_s + st.disp_rate * fmax(age, 0) : 16.0;
-    t->update_interval_s = d->update_interval_s;
-    t->leap = st.synced ? (int)st.leap : SRV_LEAP_ALARM;
+    t->skew_ppm = d->servo.have_f ? servo_skew_ppm(&d->servo) : NAN;
+    t->root_delay_s = st->root_delay_s;
+    t->root_disp_s = st->synced ? rst_distance(st, real) - st->root_delay_s / 2 : NAN;
+    t->update_interval_s = d->servo.update_interval_s;
+    t->leap = st->synced ? (int)st->leap : SRV_LEAP_ALARM;
 }
 
-void dsc_get_source(struct dsc *d, int idx, struct rc_src_status *out)
+void dsc_get_source(const struct dsc *d, int idx, int64_t mono, struct rc_src_status *out)
 {
-    struct dsc_src *s = &d->src[idx];
+    const struct dsc_src *s = &d->src[idx];
     out->selected = idx == d->selected;
     out->noselect = s->cfg.noselect;
     out->prefer = s->cfg.prefer;
     out->jump_suspect = s->jump_suspect;
     out->reach = s->reach;
     out->samples = s->samples;
-    out->last_sample_age_ns = s->last_sample_mono ? now_mono(d) - s->last_sample_mono : -1;
+    out->last_sample_age_ns = s->last_accept_mono ? mono - s->last_accept_mono : -1;
     out->offset_s = s->offset_s;
-    out->jitter_s = s->jitter_s;
+    out->jitter_s = flt_jitter(&s->flt);
     out->latency_s = s->latency_s;
     for (int c = 0; c < RC_CNT__COUNT; c++) {
         out->counters[c] += s->counters[c];
     }
 }
 
-double dsc_freq_ppm(const struct dsc *d)
+bool dsc_drift(const struct dsc *d, double *freq_ppm, double *skew_ppm)
 {
-    return d->servo.base_ppm;
-}
-
-double dsc_skew_ppm(const struct dsc *d)
-{
-    return d->servo.skew_ppm;
+    if (!d->ever_synced || !d->servo.have_f || !(servo_skew_ppm(&d->servo) < 10)) {
+        return false;
+    }
+    *freq_ppm = servo_freq_ppm(&d->servo);
+    *skew_ppm = servo_skew_ppm(&d->servo);
+    return true;
 }

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * dsc: the discipline core, sans-IO. Reference samples and PPS pulses in (with the local
- * time they were seen at), a tick every second; out come clock corrections through the clock
- * interface and the NTP server's reference state (srv_state_publish). It owns per-source
- * filtering, the PPS lock to a coarse source's second, the jump guard, source selection, the
- * servo, holdover and leap seconds. rc.c feeds it from the drivers; the simulation tests feed
- * it directly with a simulated clock and run hours in seconds.
+ * dsc: the discipline core, sans-IO. Reference samples, PPS pulses and "no fix" reports come in
+ * with the monotonic and clock times they were seen at; a tick every second runs selection,
+ * the servo (or holdover), leap-second handling, and publishes the NTP server's reference
+ * state. It owns per-source filtering (filter.h), the PPS lock (ppslock.h), the jump guard and
+ * selection (select.h), the servo (servo.h), the reference state (refstate.h) and leap seconds
+ * (leap.h). It reads no clock and opens nothing: the only side effects are the servo's
+ * corrections and set_status through the clock interface, srv_state_publish() and log lines.
+ * rc.c feeds it from the drivers; the simulation tests feed it directly with clk_sim and run
+ * hours of simulated time in seconds.
+ *
+ * Sign conventions are clk.h's: offsets are local - reference.
  */
 #ifndef GN_DSC_H
 #define GN_DSC_H
@@ -16,20 +21,26 @@
 #include "common/clk.h"
 #include "refclock/filter.h"
 #include "refclock/leap.h"
+#include "refclock/ppslock.h"
 #include "refclock/rc.h"
+#include "refclock/refstate.h"
+#include "refclock/select.h"
 #include "refclock/servo.h"
 
 #define DSC_MAX_SRC 8
+#define DSC_PEND 8
+#define DSC_LOST_S 5 /* a source with no accepted sample for this long is lost */
 
 struct dsc_src_cfg {
-    char name[16];
+    char name[16];          /* for log lines: "nmea0" */
     uint32_t refid;         /* SRV_REFID style */
     bool pps;               /* a pulse source */
-    int lock;               /* index of the coarse source naming the seconds, -1: none */
-    double offset_s;        /* subtracted from the local time of each sample (latency) */
-    double delay_s;         /* root delay contribution */
-    double precision_s;
-    int filter;             /* window length for the outlier filter */
+    int lock;               /* index of the coarse source naming its seconds, -1: none */
+    double offset_s;        /* `offset`: subtracted from the local time of each sample */
+    double delay_s;         /* `delay`: root delay contribution */
+    double precision_s;     /* `precision` (0: 1 us for pulses, 1 ms otherwise) */
+    double width_s;         /* `width` (pulses) */
+    int filter;             /* `filter`: window length, 0: default */
     bool noselect, prefer;
 };
 
@@ -39,32 +50,39 @@ struct dsc_params {
     int local_stratum;       /* 0: off */
     double maxjump_s;
     double jumppersist_s;
-    const struct leap_table *leaps; /* may be NULL */
-    double initial_freq_ppm; /* from the drift file */
-    double initial_skew_ppm; /* large when unknown */
+    const struct leap_table *leaps; /* may be NULL; must outlive the dsc */
+    bool have_drift;         /* the drift file was read: */
+    double drift_freq_ppm;   /*   natural frequency error, positive fast */
+    double drift_skew_ppm;
     int8_t precision;        /* log2 s of the clock reading */
 };
 
 struct dsc_src {
     struct dsc_src_cfg cfg;
     struct flt flt;
-    double acc_sum;         /* offsets since the last tick */
-    int acc_n;
-    uint64_t samples;
-    int64_t last_sample_mono;  /* 0: never */
-    uint8_t reach;
-    double offset_s, jitter_s; /* last filtered */
-    int consecutive;        /* accepted samples since the source (re)appeared */
-    int64_t jump_since_mono;   /* 0: no jump pending */
+    struct ppl ppl;
+    struct sel_jump jump;
     bool jump_suspect;
+    bool jump_approved;      /* a jump its lock source made is to be followed at once */
+    int64_t last_data_mono;  /* last valid-fix sample or pulse, accepted or not */
+    int64_t last_accept_mono;
+    int64_t last_seen_mono;  /* last sample that reached the jump guard */
+    int64_t last_nofix_mono;
+    int64_t last_pulse_mono; /* any pulse, accepted or not */
+    bool lock_lost_logged;
+    int consecutive;
+    int pend_n;
+    int64_t pend_t[DSC_PEND];
+    double pend_x[DSC_PEND];
+    bool got_tick;
+    uint8_t reach;
+    uint64_t samples;
+    double offset_s;         /* last accepted offset */
+    double latency_s;        /* coarse sources: latency measured against a locked pulse */
+    int latency_n;
+    enum clk_leap leap;      /* announced by the receiver */
+    int64_t leap_midnight;   /* ... for the end of this UTC day */
     uint64_t counters[RC_CNT__COUNT];
-    /* a coarse source's latest sample, for locking pulses */
-    int64_t coarse_local_ns, coarse_mono;
-    double coarse_x;
-    double latency_s;       /* NMEA latency measured against locked pulses (NaN: unknown) */
-    /* a pulse source's previous edge */
-    int64_t last_pulse_local_ns;
-    enum clk_leap leap;     /* announced by the receiver */
 };
 
 struct dsc {
@@ -73,33 +91,55 @@ struct dsc {
     struct servo servo;
     struct dsc_src src[DSC_MAX_SRC];
     int n_src;
-    int selected;           /* -1: none */
-    int last_selected;
+    int selected;            /* -1: none */
+    int last_selected;       /* the last source that updated the clock */
+    int phase_reset_src;     /* its level moved: reset the servo's phase when it leads, -1 */
+    bool phase_reset_step;   /* ... and step to it (a followed jump) */
     bool ever_synced;
     bool holdover;
-    int64_t last_update_mono, last_update_real; /* servo updates */
-    int64_t prev_update_mono;
-    double update_interval_s;
-    int ticks;
+    int64_t update_mono, update_real;
+    double disp_at_update_s;
+    int64_t ticks;
+    int64_t start_mono;
     enum clk_leap leap_state;
-    bool status_synced;
+    int64_t leap_midnight;   /* the midnight the announced leap applies to */
+    int64_t leap_mono;       /* monotonic time of that midnight, estimated when announced */
+    int64_t leap_done_midnight;
+    struct rst_output out;   /* the last published state */
+    bool status_sent;
 };
 
-void dsc_init(struct dsc *d, struct clk *clk, const struct dsc_params *p);
-/* Add a source; returns its index or -1 when full. */
+/* Start at monotonic time now_ns: sets the clock's frequency from the drift file (or keeps
+ * the clock's own), publishes nothing yet (call dsc_tick). */
+void dsc_init(struct dsc *d, struct clk *clk, const struct dsc_params *p, int64_t now_ns);
+/* Add a source; returns its index or -1 when full. Call before the first sample. */
 int dsc_add_source(struct dsc *d, const struct dsc_src_cfg *c);
-/* A coarse sample: the reference said ref_ns at local time local_ns (served clock). */
-void dsc_sample(struct dsc *d, int src, int64_t local_ns, int64_t ref_ns, enum clk_leap leap);
-/* A PPS edge at local_ns. */
-void dsc_pulse(struct dsc *d, int src, int64_t local_ns);
-/* Once a second: selection, servo update or holdover, leap, publish the server state. */
-void dsc_tick(struct dsc *d);
+/* A coarse sample: the reference said ref_ns when the clock read local_ns, which was
+ * monotonic time mono_ns. leap: what the receiver announces for the end of this UTC day. */
+void dsc_sample(struct dsc *d, int src, int64_t mono_ns, int64_t local_ns, int64_t ref_ns,
+                enum clk_leap leap);
+/* Make a source a pulse source (one that reports with rc_add_pulse although its driver is not
+ * "pps", e.g. gpsd's PPS): it then ranks above coarse sources and filters at the pulse
+ * class's floor. */
+void dsc_set_pulse_source(struct dsc *d, int src);
+/* A PPS edge at clock time local_ns, monotonic time mono_ns. */
+void dsc_pulse(struct dsc *d, int src, int64_t mono_ns, int64_t local_ns);
+/* The receiver reported time without a valid fix (its pulses are not to be trusted). */
+void dsc_no_fix(struct dsc *d, int src, int64_t mono_ns);
+/* Once a second: selection, servo update or holdover, leap, publish the server state.
+ * now_real_ns is the clock's time at now_mono_ns. */
+void dsc_tick(struct dsc *d, int64_t now_mono_ns, int64_t now_real_ns);
 void dsc_request_makestep(struct dsc *d);
-void dsc_get_tracking(struct dsc *d, struct rc_tracking *out);
-/* Fill the numeric part of a source's status (name, state and driver are rc.c's). */
-void dsc_get_source(struct dsc *d, int src, struct rc_src_status *out);
-/* The current frequency correction and its skew, for the drift file. */
-double dsc_freq_ppm(const struct dsc *d);
-double dsc_skew_ppm(const struct dsc *d);
+
+void dsc_get_tracking(const struct dsc *d, int64_t now_mono_ns, int64_t now_real_ns,
+                      struct rc_tracking *out);
+/* Fill the numeric part of a source's status (name, driver, param and state are rc.c's);
+ * counters are added to what *out holds. */
+void dsc_get_source(const struct dsc *d, int src, int64_t now_mono_ns,
+                    struct rc_src_status *out);
+/* For the drift file: natural frequency error (ppm, positive fast) and its skew. False when
+ * nothing worth saving is known yet. */
+bool dsc_drift(const struct dsc *d, double *freq_ppm, double *skew_ppm);
+enum rst_mode dsc_mode(const struct dsc *d);
 
 #endif

@@ -18,6 +18,8 @@
 #define OUTLIER_K 6.0
 #define INLIER_K 5.0
 #define MAD_TO_SIGMA 1.4826
+#define VAR_AVG_N 50        /* samples in the jitter's running average */
+#define MIN_FOR_OUTLIERS 6 /* fewer samples say too little about the jitter */
 
 void flt_init(struct flt *f, int len, double min_spread_s)
 {
@@ -29,9 +31,12 @@ void flt_init(struct flt *f, int len, double min_spread_s)
 
 void flt_reset(struct flt *f)
 {
-    double jitter = f->jitter_s;
+    double jitter = f->jitter_s, var = f->var_avg;
+    int var_n = f->var_n;
     flt_init(f, f->len, f->min_spread_s);
     f->jitter_s = jitter;
+    f->var_avg = var;
+    f->var_n = var_n;
 }
 
 int flt_count(const struct flt *f)
@@ -61,7 +66,8 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Refit the line through the window (chronological index k = 0 .. n-1). */
+/* Refit the line through the window (chronological index k = 0 .. n-1): a robust pass
+ * picks the inliers, a least-squares pass through them gives the line and the jitter. */
 static void refit(struct flt *f)
 {
     int n = f->n;
@@ -92,30 +98,72 @@ static void refit(struct flt *f)
     for (int k = 0; k < n; k++) {
         tmp[k] = fabs(a[k] - level);
     }
-    double sigma = MAD_TO_SIGMA * median(tmp, n);
+    /* The MAD of a few samples can come out small by chance; the long-run jitter keeps the
+     * inlier bound from collapsing with it. */
+    double sigma = fmax(MAD_TO_SIGMA * median(tmp, n), isfinite(f->jitter_s) ? f->jitter_s : 0);
     double limit = fmax(INLIER_K * sigma, f->min_spread_s);
-    double sum = 0, sum2 = 0;
-    int used = 0;
+    bool in[FLT_MAX_LEN];
+    int m = 0;
+    double tb = 0, ub = 0;
     for (int k = 0; k < n; k++) {
-        if (fabs(a[k] - level) <= limit) {
-            sum += a[k];
-            used++;
+        in[k] = fabs(a[k] - level) <= limit;
+        if (in[k]) {
+            tb += t[k];
+            ub += u[k];
+            m++;
         }
     }
-    level = sum / used;
+    tb /= m;
+    ub /= m;
+    double stt = 0, stu = 0;
     for (int k = 0; k < n; k++) {
-        double r = a[k] - level;
-        if (fabs(r) <= limit) {
-            sum2 += r * r;
+        if (in[k]) {
+            stt += (t[k] - tb) * (t[k] - tb);
+            stu += (t[k] - tb) * (u[k] - ub);
+        }
+    }
+    if (m >= 3 && stt > 0) {
+        slope = stu / stt;
+    }
+    level = ub - slope * tb;
+    double ss = 0;
+    for (int k = 0; k < n; k++) {
+        if (in[k]) {
+            double r = u[k] - level - slope * t[k];
+            ss += r * r;
         }
     }
     f->level_s = level;
     f->slope = slope;
-    /* Two degrees of freedom go to the line (one when only a level is fitted). */
-    int dof = used - (n >= 2 ? 2 : 1);
+    f->fit_n = m;
+    f->fit_tbar = tb;
+    f->fit_stt = stt;
+    /* Two degrees of freedom go to the line (one when only a level is fitted). The jitter is
+     * a long-run average of the fits' variances, weighted by their degrees of freedom (as
+     * chrony's refclock filter): one window's estimate is too noisy to set outlier bounds. */
+    int dof = m - (m >= 3 ? 2 : 1);
     if (dof >= 1) {
-        f->jitter_s = sqrt(sum2 / dof);
+        double var = ss / dof;
+        if (f->var_n < VAR_AVG_N) {
+            f->var_avg = (f->var_avg * f->var_n + var * dof) / (f->var_n + dof);
+            f->var_n += dof;
+        } else {
+            /* Consecutive windows share all but one sample: one new sample's worth. */
+            f->var_avg += (var - f->var_avg) / VAR_AVG_N;
+        }
+        f->jitter_s = sqrt(f->var_avg);
     }
+}
+
+void flt_shift(struct flt *f, double delta_s)
+{
+    for (int k = 0; k < f->n; k++) {
+        f->u_s[(f->head + k) % f->len] += delta_s;
+    }
+    for (int k = 0; k < f->n_out; k++) {
+        f->out_u_s[k] += delta_s;
+    }
+    f->level_s += delta_s;
 }
 
 bool flt_predict(const struct flt *f, int64_t t_ns, double *u_s)
@@ -143,11 +191,16 @@ static void push(struct flt *f, int64_t t_ns, double u_s)
 
 enum flt_result flt_add(struct flt *f, int64_t t_ns, double u_s)
 {
-    if (f->n >= 4 && f->len >= 4) {
+    if (f->n >= MIN_FOR_OUTLIERS || (f->n >= 3 && f->n == f->len)) {
         double pred;
         flt_predict(f, t_ns, &pred);
         double jitter = isfinite(f->jitter_s) ? f->jitter_s : 0;
-        double limit = fmax(OUTLIER_K * jitter, f->min_spread_s);
+        /* The line's own uncertainty where it is extrapolated (least-squares prediction). */
+        double dt = nt_to_s(t_ns - f->ref_ns) - f->fit_tbar;
+        double spread = sqrt(1 + 1.0 / f->fit_n + (f->fit_stt > 0 ? dt * dt / f->fit_stt : 0));
+        /* Early on the jitter itself is uncertain (few degrees of freedom): widen. */
+        double early = 1 + 2 / sqrt(fmax(f->var_n, 1));
+        double limit = fmax(OUTLIER_K * jitter * spread * early, f->min_spread_s);
         if (fabs(u_s - pred) > limit) {
             f->out_t_ns[f->n_out] = t_ns;
             f->out_u_s[f->n_out] = u_s;

@@ -33,7 +33,12 @@ struct flt {
     /* the current fit: u(t) = level + slope * (t - ref) */
     int64_t ref_ns;
     double level_s, slope;
-    double jitter_s;           /* RMS of the inlier residuals; NaN until 3 samples */
+    int fit_n;                 /* inliers used */
+    double fit_tbar, fit_stt;  /* their mean time (s from ref) and spread, for predictions */
+    double jitter_s;           /* RMS of the inlier residuals, a running average over fits;
+                                  NaN until 3 samples */
+    double var_avg;            /* its square */
+    int var_n;                 /* degrees of freedom averaged so far (up to 50) */
     /* the current run of outliers */
     int n_out;
     int64_t out_t_ns[FLT_SHIFT_N];
@@ -42,11 +47,15 @@ struct flt {
 
 /* len: window length (clamped to 1..FLT_MAX_LEN; <= 0 gives FLT_DEFAULT_LEN). */
 void flt_init(struct flt *f, int len, double min_spread_s);
-/* Forget every sample (the jitter estimate is kept as a starting value). */
+/* Forget every sample (the jitter estimate is kept: it describes the source, not the
+ * samples). */
 void flt_reset(struct flt *f);
-/* Offer a sample at monotonic time t_ns. With at least 4 samples held, a sample further than
- * max(6 x jitter, min_spread) from the line is an outlier. */
+/* Offer a sample at monotonic time t_ns. With at least 6 samples held (or a full window of
+ * at least 3), a sample further than max(6 x jitter x the line's prediction spread,
+ * min_spread) from the line is an outlier. */
 enum flt_result flt_add(struct flt *f, int64_t t_ns, double u_s);
+/* Add delta_s to every held offset (the frame they are kept in moved). */
+void flt_shift(struct flt *f, double delta_s);
 /* The line's value at t_ns. False when the window is empty. */
 bool flt_predict(const struct flt *f, int64_t t_ns, double *u_s);
 /* Samples held, jitter (NaN if unknown), time of the newest sample (0 if none). */

@@ -9,19 +9,18 @@
 #include "refclock/rc.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/ntime.h"
 #include "refclock/dsc.h"
 #include "refclock/leap.h"
+#include "refclock/persist.h"
 #include "server/cfg.h"
 #include "server/srv.h"
 
@@ -38,7 +37,6 @@ struct rc_src {
     int index;               /* in the dsc core */
     void *priv;
     enum rc_state state;
-    bool driver_no_fix;      /* set by the driver, cleared by the next sample */
     int fd;                  /* watched fd, -1 */
     bool is_open;
     int64_t backoff_ns;
@@ -112,30 +110,45 @@ void rc_count(struct rc_src *src, enum rc_counter c)
 
 void rc_set_state(struct rc_src *src, enum rc_state st)
 {
-    src->last_data_mono = clk_now_mono(rc.clk);
+    int64_t mono = clk_now_mono(rc.clk);
+    src->last_data_mono = mono;
     if (st == RC_STATE_NO_FIX) {
-        src->driver_no_fix = true;
+        dsc_no_fix(&rc.dsc, src->index, mono);
     }
     src->state = st;
 }
 
+/* The monotonic time of an event the clock stamped local_ns (a little in the past). */
+static int64_t mono_of(int64_t local_ns, int64_t *now_mono)
+{
+    *now_mono = clk_now_mono(rc.clk);
+    int64_t age = clk_now(rc.clk) - local_ns;
+    /* A stamp from the future or from long ago is the driver's bug or a step in between:
+     * take it as now rather than feeding a wild time to the core. */
+    if (age < 0 || age > 60 * NT_NS_PER_S) {
+        age = 0;
+    }
+    return *now_mono - age;
+}
+
 void rc_add_sample(struct rc_src *src, int64_t local_ns, int64_t ref_ns, enum clk_leap leap)
 {
-    src->last_data_mono = clk_now_mono(rc.clk);
-    src->driver_no_fix = false;
+    int64_t now;
+    int64_t mono = mono_of(local_ns, &now);
+    src->last_data_mono = now;
     src->state = RC_STATE_OK;
-    if (ref_ns > rc.last_valid_ref_ns) {
-        rc.last_valid_ref_ns = ref_ns;
-    }
-    dsc_sample(&rc.dsc, src->index, local_ns, ref_ns, leap);
+    dsc_sample(&rc.dsc, src->index, mono, local_ns, ref_ns, leap);
 }
 
 void rc_add_pulse(struct rc_src *src, int64_t local_ns, uint64_t seq)
 {
     (void)seq; /* drivers de-duplicate; the core checks intervals */
-    src->last_data_mono = clk_now_mono(rc.clk);
+    int64_t now;
+    int64_t mono = mono_of(local_ns, &now);
+    src->last_data_mono = now;
     src->state = RC_STATE_OK;
-    dsc_pulse(&rc.dsc, src->index, local_ns);
+    dsc_set_pulse_source(&rc.dsc, src->index);
+    dsc_pulse(&rc.dsc, src->index, mono, local_ns);
 }
 
 /* --- lifecycle ------------------------------------------------------------------------- */
@@ -239,56 +252,36 @@ static void open_source(void *arg)
 
 /* --- persistent files ------------------------------------------------------------------ */
 
-static void write_atomically(const char *path, const char *text)
-{
-    char tmp[PATH_MAX + 8];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        log_warn("cannot write %s", tmp);
-        return;
-    }
-    size_t len = strlen(text);
-    bool ok = write(fd, text, len) == (ssize_t)len && fsync(fd) == 0;
-    close(fd);
-    if (!ok || rename(tmp, path) < 0) {
-        log_warn("cannot write %s", path);
-        unlink(tmp);
-    }
-}
-
 static void save_drift(void)
 {
-    if (rc.cfg->driftfile[0] == '\0' || !rc.dsc.ever_synced) {
+    double freq, skew;
+    if (rc.cfg->driftfile[0] == '\0' || !dsc_drift(&rc.dsc, &freq, &skew)) {
         return;
     }
-    char text[64];
-    /* chrony's format: frequency (ppm, positive = fast) and skew (ppm). */
-    snprintf(text, sizeof(text), "%.6f %.6f\n", -dsc_freq_ppm(&rc.dsc), dsc_skew_ppm(&rc.dsc));
-    write_atomically(rc.cfg->driftfile, text);
+    int r = pst_write_drift(rc.cfg->driftfile, freq, skew);
+    if (r < 0) {
+        log_warnx("drift file %s: cannot write: %s", rc.cfg->driftfile, strerror(-r));
+    }
 }
 
-static void load_drift(double *freq_ppm, double *skew_ppm)
+/* Returns true when the drift file was read. */
+static bool load_drift(double *freq_ppm, double *skew_ppm)
 {
-    *freq_ppm = 0;
-    *skew_ppm = 100;
     if (rc.cfg->driftfile[0] == '\0') {
-        return;
+        return false;
     }
-    FILE *f = fopen(rc.cfg->driftfile, "r");
-    if (f == NULL) {
-        return;
+    int r = pst_read_drift(rc.cfg->driftfile, freq_ppm, skew_ppm);
+    if (r == -ENOENT) {
+        return false;
     }
-    double fr, sk;
-    if (fscanf(f, "%lf %lf", &fr, &sk) == 2 && fabs(fr) < CLK_MAX_FREQ_PPM && sk >= 0 && sk < 100) {
-        *freq_ppm = -fr;
-        *skew_ppm = sk;
-        log_info("drift file %s: %.3f ppm %s, skew %.3f ppm", rc.cfg->driftfile, fabs(fr),
-                 fr >= 0 ? "fast" : "slow", sk);
-    } else {
-        log_warnx("drift file %s: not understood, ignored", rc.cfg->driftfile);
+    if (r < 0) {
+        log_warnx("drift file %s: %s; ignored", rc.cfg->driftfile,
+                  r == -EINVAL ? "not understood" : strerror(-r));
+        return false;
     }
-    fclose(f);
+    log_info("drift file %s: %.3f ppm %s, skew %.3f ppm", rc.cfg->driftfile, fabs(*freq_ppm),
+             *freq_ppm >= 0 ? "fast" : "slow", *skew_ppm);
+    return true;
 }
 
 static void lasttime_path(char *buf, size_t len)
@@ -301,10 +294,12 @@ static void save_lasttime(void)
     if (rc.cfg->dumpdir[0] == '\0' || rc.last_valid_ref_ns == 0) {
         return;
     }
-    char path[PATH_MAX + 16], text[32];
+    char path[PATH_MAX + 16];
     lasttime_path(path, sizeof(path));
-    snprintf(text, sizeof(text), "%lld\n", (long long)(rc.last_valid_ref_ns / NT_NS_PER_S));
-    write_atomically(path, text);
+    int r = pst_write_lasttime(path, rc.last_valid_ref_ns);
+    if (r < 0) {
+        log_warnx("%s: cannot write: %s", path, strerror(-r));
+    }
 }
 
 /* The week-rollover pivot: the latest of the build date, `mindate` and the last valid time
@@ -319,13 +314,9 @@ static int64_t compute_pivot(void)
     if (rc.cfg->dumpdir[0] != '\0') {
         char path[PATH_MAX + 16];
         lasttime_path(path, sizeof(path));
-        FILE *f = fopen(path, "r");
-        long long s;
-        if (f != NULL) {
-            if (fscanf(f, "%lld", &s) == 1 && s * NT_NS_PER_S > pivot) {
-                pivot = s * NT_NS_PER_S;
-            }
-            fclose(f);
+        int64_t t;
+        if (pst_read_lasttime(path, &t) == 0 && t > pivot) {
+            pivot = t;
         }
     }
     return pivot;
@@ -337,6 +328,7 @@ static void on_tick(void *arg)
 {
     (void)arg;
     int64_t mono = clk_now_mono(rc.clk);
+    int64_t real = clk_now(rc.clk);
     for (int i = 0; i < rc.n_src; i++) {
         struct rc_src *s = &rc.src[i];
         if ((s->state == RC_STATE_OPEN || s->state == RC_STATE_OK ||
@@ -345,7 +337,11 @@ static void on_tick(void *arg)
             s->state = RC_STATE_NO_DATA;
         }
     }
-    dsc_tick(&rc.dsc);
+    dsc_tick(&rc.dsc, mono, real);
+    if (dsc_mode(&rc.dsc) == RST_TRACKING) {
+        /* The clock is right: its time is a safe floor for the next start's pivot. */
+        rc.last_valid_ref_ns = clk_now(rc.clk);
+    }
     if (rc.dsc.ticks % DRIFT_EVERY_TICKS == 0) {
         save_drift();
     }
@@ -357,23 +353,27 @@ static void on_tick(void *arg)
     rc.tick_timer = ev_add_timer(next, on_tick, NULL);
 }
 
-/* Measure the clock's reading precision as ntpd does: the smallest difference between two
- * distinct consecutive readings, as a power of two. */
+/* Measure the clock's reading precision as chrony does: the mean interval between distinct
+ * consecutive readings, as a power of two (rounded up: a claim, not a boast). Bounded in
+ * count, so a clock that does not move (a stopped simulation) gives the coarsest answer. */
 static int8_t measure_precision(struct clk *clk)
 {
-    int64_t best = NT_NS_PER_S;
-    for (int i = 0; i < 64; i++) {
-        int64_t a = clk_now(clk), b;
-        int guard = 0;
-        do {
-            b = clk_now(clk);
-        } while (b == a && ++guard < 1000);
-        if (b > a && b - a < best) {
-            best = b - a;
+    int64_t sum = 0;
+    int n = 0;
+    int64_t prev = clk_now(clk);
+    for (int i = 0; i < 20000 && n < 100; i++) {
+        int64_t t = clk_now(clk);
+        if (t > prev) {
+            sum += t - prev;
+            n++;
         }
+        prev = t;
     }
-    int p = (int)floor(log2(nt_to_s(best)));
-    return (int8_t)(p < -30 ? -30 : p);
+    if (n == 0) {
+        return 0;
+    }
+    int p = (int)ceil(log2(nt_to_s(sum / n > 0 ? sum / n : 1)));
+    return (int8_t)(p < -30 ? -30 : p > 0 ? 0 : p);
 }
 
 static uint32_t refid_of(const char *s)
@@ -392,10 +392,11 @@ int rc_init(struct clk *clk, const struct cfg *cfg)
     if (cfg->leapseclist[0] != '\0' && leap_load(cfg->leapseclist, &rc.leaps) < 0) {
         return -EINVAL;
     }
-    double freq, skew;
-    load_drift(&freq, &skew);
+    double freq = 0, skew = 0;
+    bool have_drift = load_drift(&freq, &skew);
     struct dsc_params p = {
-        .servo = {.makestep_threshold_s = cfg->makestep_threshold_s,
+        .servo = {.kind = SERVO_KALMAN,
+                  .makestep_threshold_s = cfg->makestep_threshold_s,
                   .makestep_limit = cfg->makestep_limit,
                   .maxslew_ppm = cfg->maxslewrate_ppm},
         .maxholdover_s = cfg->maxholdover_s,
@@ -403,11 +404,13 @@ int rc_init(struct clk *clk, const struct cfg *cfg)
         .maxjump_s = cfg->maxjump_s,
         .jumppersist_s = cfg->jumppersist_s,
         .leaps = cfg->leapseclist[0] != '\0' ? &rc.leaps : NULL,
-        .initial_freq_ppm = freq,
-        .initial_skew_ppm = skew,
+        .have_drift = have_drift,
+        .drift_freq_ppm = freq,
+        .drift_skew_ppm = skew,
         .precision = measure_precision(clk),
     };
-    dsc_init(&rc.dsc, clk, &p);
+    log_debug("clock %s: precision 2^%d s", clk->ops->name, p.precision);
+    dsc_init(&rc.dsc, clk, &p, clk_now_mono(clk));
 
     int per_driver[16] = {0};
     for (int i = 0; i < cfg->n_refclocks; i++) {
@@ -430,14 +433,15 @@ int rc_init(struct clk *clk, const struct cfg *cfg)
         if (s->drv->priv_size && s->priv == NULL) {
             return -ENOMEM;
         }
+        bool pulse = strcmp(s->drv->name, "pps") == 0;
         struct dsc_src_cfg dc = {
-            .refid = refid_of(c->refid),
-            .pps = strcmp(s->drv->name, "pps") == 0 ||
-                   (rc_option(s, "pps") != NULL && strcmp(s->drv->name, "gpsd") == 0),
+            .refid = refid_of(c->refid[0] != '\0' ? c->refid : pulse ? "PPS" : "GPS"),
+            .pps = pulse,
             .lock = -1,
             .offset_s = c->offset_s,
             .delay_s = c->delay_s,
-            .precision_s = c->precision_s > 0 ? c->precision_s : 1e-6,
+            .precision_s = c->precision_s,
+            .width_s = c->width_s,
             .filter = c->filter,
             .noselect = c->noselect,
             .prefer = c->prefer,
@@ -449,14 +453,23 @@ int rc_init(struct clk *clk, const struct cfg *cfg)
     /* `lock REFID`: resolved once all sources exist. */
     for (int i = 0; i < rc.n_src; i++) {
         const char *lock = rc.src[i].cfg->lock;
-        for (int j = 0; lock[0] != '\0' && j < rc.n_src; j++) {
-            if (j != i && strcmp(rc.src[j].cfg->refid, lock) == 0) {
+        if (lock[0] == '\0') {
+            continue;
+        }
+        uint32_t want = refid_of(lock);
+        for (int j = 0; j < rc.n_src; j++) {
+            if (j != i && rc.dsc.src[rc.src[j].index].cfg.refid == want) {
                 rc.dsc.src[rc.src[i].index].cfg.lock = rc.src[j].index;
             }
         }
+        if (rc.dsc.src[rc.src[i].index].cfg.lock < 0) {
+            log_err("%s:%d: %s: lock %s: no refclock has that refid", cfg->path,
+                    rc.src[i].cfg->line, rc.src[i].name, lock);
+            return -EINVAL;
+        }
     }
     /* Publish the start state at once: unsynchronized, or the local stratum fallback. */
-    dsc_tick(&rc.dsc);
+    dsc_tick(&rc.dsc, clk_now_mono(clk), clk_now(clk));
     return 0;
 }
 
@@ -516,12 +529,12 @@ size_t rc_get_sources(struct rc_src_status *out, size_t max)
         snprintf(o->refid, sizeof(o->refid), "%s", s->cfg->refid);
         o->state = s->state;
         memcpy(o->counters, s->counters, sizeof(o->counters));
-        dsc_get_source(&rc.dsc, s->index, o);
+        dsc_get_source(&rc.dsc, s->index, clk_now_mono(rc.clk), o);
     }
     return (size_t)rc.n_src;
 }
 
 void rc_get_tracking(struct rc_tracking *out)
 {
-    dsc_get_tracking(&rc.dsc, out);
+    dsc_get_tracking(&rc.dsc, clk_now_mono(rc.clk), clk_now(rc.clk), out);
 }

@@ -59,10 +59,13 @@ struct servo {
     double u_s, f;
     double p11, p12, p22;
     double q;               /* wander spectral density, (s/s)^2 / s */
-    /* Kalman wander adaptation: blocks of normalized innovations */
-    double blk_sum;
-    int blk_n, blocks;
-    double blk_stat;
+    /* Kalman wander estimate: block means of the free-running offset */
+    int64_t blk_t0_ns, blk_run0_ns;
+    double blk_tau_s, blk_prev_tau_s, blk_ubase, blk_usum, blk_tsum, blk_rsum;
+    int blk_n, blk_nm;
+    double blk_m[3], blk_tm[3];
+    double q_sum;
+    int q_n;
     /* measurements since the last update (PLL, regression) */
     int n_meas;
     int64_t meas_t_ns;      /* their mean time (ns since t0 of the accumulation) */
@@ -72,6 +75,7 @@ struct servo {
     /* PLL */
     double pll_base;        /* frequency correction cancelling the natural error, s/s */
     double pll_phase_s;     /* the part of the offset its proportional term removes */
+    double pll_prev_base;
     int pll_n;
     /* regression history (free-running frame) */
     int lsq_n, lsq_head;
@@ -81,6 +85,7 @@ struct servo {
     /* bookkeeping and statistics */
     int updates;            /* updates with measurements since start (makestep limit) */
     bool step_requested;
+    int64_t last_step_ns;   /* the last step made (0: none) */
     int64_t last_update_ns;
     double update_interval_s;
     double last_offset_s, rms_offset_s, resid_ppm, last_innov_s;
@@ -110,6 +115,12 @@ void servo_request_step(struct servo *s);
 /* The reference moved on purpose (a jump that persisted): forget the phase, keep the
  * frequency; the next measurement sets the phase again. */
 void servo_forget_phase(struct servo *s);
+
+/* Move k_s seconds from the free-running offset into the frame (u -= k, C += k), leaving every
+ * estimate of the clock unchanged. Keeps both small after a large step or a long run: a
+ * double holds an offset of 1e9 s only to 0.1 us. Stored free-running offsets elsewhere (the
+ * source filters) must move by -k_s too. */
+void servo_rebase(struct servo *s, double k_s);
 
 /* Estimates. servo_offset_s: how far the clock is ahead of the reference at now_ns (NaN
  * before the first measurement). */

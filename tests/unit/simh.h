@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/*
+ * simh: the simulation harness shared by the test_sim_*.c tests and tests/bench/bench_servo.c.
+ * It drives the real discipline core (refclock/dsc.c) with a simulated oscillator (clk_sim)
+ * and simulated references, one event at a time in simulated time: a PPS edge at each true
+ * second (plus cable delay and jitter), an NMEA fix cycle `latency` later (with jitter), and
+ * the core's tick once a second. The error statistics are taken against the simulated truth,
+ * never against the core's own estimates. Header-only (static functions) so each test stays
+ * one file.
+ */
+#ifndef GN_SIMH_H
+#define GN_SIMH_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/clk_sim.h"
+#include "common/ntime.h"
+#include "refclock/dsc.h"
+#include "server/srv.h"
+
+/* 2024-06-29T00:00:00Z: a quiet date, two days before where the tests put a leap second. */
+#define SIMH_START_NS (1719619200LL * NT_NS_PER_S)
+
+struct simh_cfg {
+    int64_t start_ns;           /* true time at start, 0: SIMH_START_NS */
+    /* oscillator */
+    double freq_ppm;
+    double wander;              /* ppm per sqrt(s): 1e-9/s random walk = 1e-3 */
+    double read_noise_ns;
+    int64_t initial_offset_ns;  /* clock - truth at start */
+    uint64_t seed;
+    int64_t leap_at_ns;         /* the world's leap second (a midnight), 0: none */
+    enum clk_leap leap;
+    /* references */
+    bool nmea, pps, pps_lock;
+    double nmea_latency_s, nmea_jitter_s, nmea_offset_cfg_s;
+    double pps_jitter_s, pps_cable_s, pps_offset_cfg_s;
+    enum clk_leap nmea_announce; /* what the receiver announces on the leap day */
+    /* discipline */
+    struct dsc_params dp;
+    double tick_phase_s;        /* where in the second the core ticks (default 0.6) */
+};
+
+struct simh_stats {
+    int64_t from_ns;            /* statistics start (true time since start) */
+    double sum2;
+    double max_abs;
+    long n;
+    double thr_s;               /* lock threshold */
+    int64_t last_over_ns;       /* last time |error| >= thr (since start), -1: never */
+};
+
+struct simh {
+    struct simh_cfg c;
+    struct clk *clk;
+    struct dsc d;
+    int nmea_idx, pps_idx;
+    int64_t elapsed_s;          /* whole seconds simulated (the POSIX second ignoring leaps) */
+    int64_t start_s;
+    /* fault injection, changed by the tests between runs */
+    bool nmea_on, pps_on, nmea_fix;
+    int64_t nmea_shift_ns;      /* added to the NMEA time (a wrong second, a spoofed jump) */
+    int64_t pps_shift_ns;       /* added to the pulse's true time */
+    /* observations */
+    int64_t max_step_ns;        /* the largest clock change between two events, from: */
+    int64_t step_watch_from_s;  /* ... this many seconds (default 600: after acquisition) */
+    struct simh_stats st;
+};
+
+static inline void simh_stats_reset(struct simh *h, double thr_s)
+{
+    memset(&h->st, 0, sizeof(h->st));
+    h->st.from_ns = (h->elapsed_s) * NT_NS_PER_S;
+    h->st.thr_s = thr_s;
+    h->st.last_over_ns = -1;
+}
+
+static inline void simh_init(struct simh *h, const struct simh_cfg *c)
+{
+    memset(h, 0, sizeof(*h));
+    h->c = *c;
+    if (!(h->c.tick_phase_s > 0)) {
+        h->c.tick_phase_s = 0.6;
+    }
+    int64_t start = c->start_ns != 0 ? c->start_ns : SIMH_START_NS;
+    struct clk_sim_params sp = {
+        .start_true_ns = start,
+        .initial_offset_ns = c->initial_offset_ns,
+        .freq_ppm = c->freq_ppm,
+        .wander_ppm_per_sqrt_s = c->wander,
+        .read_noise_ns = c->read_noise_ns,
+        .seed = c->seed,
+        .leap_at_ns = c->leap_at_ns,
+        .leap = c->leap,
+    };
+    h->clk = clk_sim_create(&sp);
+    h->start_s = start / NT_NS_PER_S;
+    dsc_init(&h->d, h->clk, &c->dp, clk_now_mono(h->clk));
+    h->nmea_idx = h->pps_idx = -1;
+    if (c->nmea) {
+        struct dsc_src_cfg sc = {.name = "nmea0", .refid = SRV_REFID_GPS, .lock = -1,
+                                 .offset_s = c->nmea_offset_cfg_s};
+        h->nmea_idx = dsc_add_source(&h->d, &sc);
+    }
+    if (c->pps) {
+        struct dsc_src_cfg sc = {.name = "pps0", .refid = SRV_REFID_PPS, .pps = true,
+                                 .lock = c->pps_lock ? h->nmea_idx : -1,
+                                 .offset_s = c->pps_offset_cfg_s};
+        h->pps_idx = dsc_add_source(&h->d, &sc);
+    }
+    h->nmea_on = h->pps_on = h->nmea_fix = true;
+    h->step_watch_from_s = 600;
+    dsc_tick(&h->d, clk_now_mono(h->clk), clk_now(h->clk));
+    simh_stats_reset(h, 10e-6);
+}
+
+static inline void simh_free(struct simh *h)
+{
+    clk_destroy(h->clk);
+    h->clk = NULL;
+}
+
+static inline double simh_error_s(struct simh *h)
+{
+    return nt_to_s(clk_sim_error_ns(h->clk));
+}
+
+/* Advance to offset_ns into the current second, recording the error on the way. */
+static inline void simh_goto(struct simh *h, int64_t *pos_ns, int64_t to_ns)
+{
+    if (to_ns > *pos_ns) {
+        int64_t before = clk_sim_error_ns(h->clk);
+        clk_sim_advance(h->clk, to_ns - *pos_ns);
+        *pos_ns = to_ns;
+        int64_t d = clk_sim_error_ns(h->clk) - before;
+        /* The clock's own leap second is not a step of the discipline's. */
+        if (h->elapsed_s >= h->step_watch_from_s && llabs(d) > h->max_step_ns &&
+            llabs(llabs(d) - NT_NS_PER_S) > 10 * NT_NS_PER_MS) {
+            h->max_step_ns = llabs(d);
+        }
+    }
+    int64_t t = h->elapsed_s * NT_NS_PER_S + *pos_ns;
+    if (t >= h->st.from_ns) {
+        double e = simh_error_s(h);
+        h->st.sum2 += e * e;
+        h->st.n++;
+        if (fabs(e) > h->st.max_abs) {
+            h->st.max_abs = fabs(e);
+        }
+        if (fabs(e) >= h->st.thr_s) {
+            h->st.last_over_ns = t - h->st.from_ns;
+        }
+    }
+}
+
+/* The UTC label a receiver gives the second that starts `elapsed` POSIX seconds after the
+ * epoch in a world with this leap (23:59:60 maps to the next midnight, as nt_from_utc). */
+static inline int64_t simh_label_s(const struct simh *h, int64_t e)
+{
+    int64_t m = h->c.leap_at_ns / NT_NS_PER_S;
+    if (h->c.leap_at_ns == 0 || h->c.leap == CLK_LEAP_NONE) {
+        return e;
+    }
+    if (h->c.leap == CLK_LEAP_INSERT) {
+        return e <= m ? e : e - 1;
+    }
+    return e < m - 1 ? e : e + 1;
+}
+
+struct simh_ev {
+    int64_t at_ns;
+    int kind; /* 0 pps, 1 nmea, 2 tick */
+};
+
+/* Simulate one second. */
+static inline void simh_second(struct simh *h)
+{
+    struct simh_ev ev[3];
+    int n = 0;
+    double lat = h->c.nmea_latency_s + clk_sim_gauss(h->clk) * h->c.nmea_jitter_s;
+    lat = fmin(fmax(lat, 0.01), 0.97);
+    int64_t pps_at = nt_from_s(h->c.pps_cable_s) + h->pps_shift_ns;
+    if (h->pps_idx >= 0 && h->pps_on && pps_at >= 0 && pps_at < NT_NS_PER_S) {
+        ev[n++] = (struct simh_ev){pps_at, 0};
+    }
+    if (h->nmea_idx >= 0 && h->nmea_on) {
+        ev[n++] = (struct simh_ev){nt_from_s(lat), 1};
+    }
+    ev[n++] = (struct simh_ev){nt_from_s(h->c.tick_phase_s), 2};
+    for (int i = 1; i < n; i++) {
+        for (int j = i; j > 0 && ev[j].at_ns < ev[j - 1].at_ns; j--) {
+            struct simh_ev t = ev[j];
+            ev[j] = ev[j - 1];
+            ev[j - 1] = t;
+        }
+    }
+    int64_t pos = 0;
+    for (int i = 0; i < n; i++) {
+        simh_goto(h, &pos, ev[i].at_ns);
+        int64_t mono = clk_now_mono(h->clk);
+        int64_t local = clk_now(h->clk);
+        switch (ev[i].kind) {
+        case 0:
+            local += nt_from_s(clk_sim_gauss(h->clk) * h->c.pps_jitter_s);
+            dsc_pulse(&h->d, h->pps_idx, mono, local);
+            break;
+        case 1:
+            if (!h->nmea_fix) {
+                dsc_no_fix(&h->d, h->nmea_idx, mono);
+            } else {
+                int64_t label = simh_label_s(h, h->start_s + h->elapsed_s);
+                int64_t midnight = leap_midnight_after(label * NT_NS_PER_S);
+                enum clk_leap ann = h->c.leap_at_ns == midnight ? h->c.nmea_announce
+                                                                : CLK_LEAP_NONE;
+                dsc_sample(&h->d, h->nmea_idx, mono, local,
+                           label * NT_NS_PER_S + h->nmea_shift_ns, ann);
+            }
+            break;
+        default:
+            dsc_tick(&h->d, mono, local);
+            break;
+        }
+    }
+    simh_goto(h, &pos, NT_NS_PER_S);
+    h->elapsed_s++;
+}
+
+static inline void simh_run(struct simh *h, int64_t seconds)
+{
+    for (int64_t i = 0; i < seconds; i++) {
+        simh_second(h);
+    }
+}
+
+static inline double simh_rms(const struct simh *h)
+{
+    return h->st.n > 0 ? sqrt(h->st.sum2 / (double)h->st.n) : NAN;
+}
+
+/* Seconds from the statistics start until |error| stayed below the threshold for good. */
+static inline double simh_lock_s(const struct simh *h)
+{
+    return h->st.last_over_ns < 0 ? 0 : nt_to_s(h->st.last_over_ns) + 1e-9;
+}
+
+/* The frequency error of the disciplined clock: natural + applied correction minus what the
+ * phase term intends, approximated by natural + the servo's frequency part. ppm. */
+static inline double simh_freq_error_ppm(struct simh *h)
+{
+    return clk_sim_natural_ppm(h->clk) - servo_freq_ppm(&h->d.servo);
+}
+
+/* Default discipline parameters (those of cfg_defaults, with makestep 0.1 3). */
+static inline struct dsc_params simh_default_params(void)
+{
+    struct dsc_params p = {
+        .servo = {.kind = SERVO_KALMAN, .makestep_threshold_s = 0.1, .makestep_limit = 3,
+                  .maxslew_ppm = 500},
+        .maxholdover_s = 3600,
+        .local_stratum = 0,
+        .maxjump_s = 0.5,
+        .jumppersist_s = 300,
+        .precision = -25,
+    };
+    return p;
+}
+
+#endif
