@@ -440,7 +440,9 @@ int rc_init(struct clk *clk, const struct cfg *cfg)
             .lock = -1,
             .offset_s = c->offset_s,
             .delay_s = c->delay_s,
-            .precision_s = c->precision_s,
+            /* NMEA and gpsd times are only as good as the latency calibration (`offset`):
+             * without a configured precision, own 1 ms of it in the root dispersion. */
+            .precision_s = c->precision_s > 0 ? c->precision_s : pulse ? 0 : 1e-3,
             .width_s = c->width_s,
             .filter = c->filter,
             .noselect = c->noselect,
