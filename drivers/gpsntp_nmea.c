@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * gpsntp-nmea: shows from outside how gpsntpd's NMEA framer and parser read a capture. One
- * JSON object per line for each time-bearing sentence, or per rejected sentence-like line,
- * or (--cycles) per fix cycle. Lines starting with '#' are comments (gpsd's capture headers).
+ * gpsntp-nmea: shows from outside how gpsntpd's NMEA framer, parser and cycle assembler read
+ * a capture. One JSON object per line: per time-bearing sentence, per rejected sentence-like
+ * line, or (--cycles) per fix cycle. Lines starting with '#' are comments (gpsd's capture
+ * headers) and are skipped. The code path is the driver's; only the timestamps differ: here
+ * a sentence's "receive time" is its line number.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,18 +14,36 @@
 #include "drivers/nmea_frame.h"
 #include "drivers/nmea_parse.h"
 
+static const char usage[] =
+    "usage: gpsntp-nmea [--cycles] [--pivot YYYY-MM-DD] [FILE]\n"
+    "Reads NMEA 0183 from FILE (or stdin) and prints one JSON object per line:\n"
+    "  {\"line\":N,\"sentence\":\"GNRMC\",\"utc\":\"2023-12-01T11:57:48.000Z\",\"valid\":true}\n"
+    "    for each sentence carrying a time (utc null while no date is known; valid: the\n"
+    "    sentence reports a fix, or for ZDA, which cannot, the receiver's last report did);\n"
+    "  {\"line\":N,\"error\":\"checksum\"} (or \"format\", \"length\") for each rejected line.\n"
+    "--cycles prints one object per fix cycle instead:\n"
+    "  {\"utc\":...,\"valid\":...,\"sentences\":[...]}, valid meaning gpsntpd takes a sample.\n"
+    "--pivot sets the GPS week-rollover and century pivot (default: the build date, " GN_BUILD_DATE
+    ").\nLines starting with '#' are skipped. Line numbers count LF.\n";
+
 struct tool {
-    long line;
     bool cycles;
-    int64_t pivot_ns;
     struct nmea_cycle cycle;
 };
 
-static void print_utc(int64_t t_ns, bool leap_second)
+static void print_utc(bool has, int64_t t_ns, bool leap_second)
 {
-    char buf[32];
-    /* A leap second prints as :60, the time the receiver named. */
-    nt_format_iso_ms(leap_second ? t_ns - NT_NS_PER_S : t_ns, buf, sizeof(buf));
+    if (!has) {
+        fputs("\"utc\":null", stdout);
+        return;
+    }
+    char buf[40];
+    /* 23:59:60 is the next day's 00:00:00 in POSIX time: print the second the receiver
+     * named. */
+    if (nt_format_iso_ms(leap_second ? t_ns - NT_NS_PER_S : t_ns, buf, sizeof(buf)) < 0) {
+        fputs("\"utc\":null", stdout);
+        return;
+    }
     if (leap_second) {
         buf[17] = '6';
         buf[18] = '0';
@@ -33,74 +53,58 @@ static void print_utc(int64_t t_ns, bool leap_second)
 
 static void print_fix(const struct nmea_fix *f)
 {
-    printf("{");
-    if (f->utc_ns != 0) {
-        print_utc(f->utc_ns, f->leap_second);
-    } else {
-        printf("\"utc\":null");
-    }
-    printf(",\"valid\":%s,\"sentences\":[", f->valid ? "true" : "false");
+    putchar('{');
+    print_utc(f->has_utc, f->utc_ns, f->leap_second);
+    printf(",\"valid\":%s,\"sentences\":[", nmea_fix_is_sample(f) ? "true" : "false");
     for (int i = 0; i < f->n_sentences; i++) {
         printf("%s\"%s\"", i ? "," : "", f->sentences[i]);
     }
-    printf("]}\n");
+    puts("]}");
 }
 
-static void on_frame(const struct nmea_frame *fr, void *arg)
+static void on_frame(struct tool *t, const struct nmea_frame *fr)
 {
-    struct tool *t = arg;
+    long line = (long)fr->rx_ns;
     if (fr->status != NMEA_FRAME_OK) {
         if (!t->cycles) {
-            printf("{\"line\":%ld,\"error\":\"%s\"}\n", t->line, nmea_frame_status_name(fr->status));
+            printf("{\"line\":%ld,\"error\":\"%s\"}\n", line, nmea_frame_status_name(fr->status));
         }
         return;
     }
     struct nmea_sentence s;
-    enum nmea_error e = nmea_parse_sentence(fr->text, fr->len, t->pivot_ns, &s);
-    if (e == NMEA_ERR_NOT_TIME) {
+    enum nmea_result r = nmea_parse_sentence(fr->text, fr->len, &s);
+    if (r == NMEA_ERR_FORMAT && !t->cycles) {
+        printf("{\"line\":%ld,\"error\":\"format\"}\n", line);
+    }
+    if (r != NMEA_OK) {
         return;
     }
-    if (e == NMEA_ERR_FORMAT) {
-        if (!t->cycles) {
-            printf("{\"line\":%ld,\"error\":\"format\"}\n", t->line);
-        }
-        return;
-    }
-    struct nmea_fix fix;
-    bool done = nmea_cycle_feed(&t->cycle, &s, t->line, &fix);
+    struct nmea_fix fix[NMEA_CYCLE_MAX_OUT];
+    int n = nmea_cycle_feed(&t->cycle, &s, fr->rx_ns, fix);
     if (t->cycles) {
-        if (done) {
-            print_fix(&fix);
+        for (int i = 0; i < n; i++) {
+            print_fix(&fix[i]);
         }
         return;
     }
-    /* Per sentence: its own date, else the cycle's (last known) date. */
-    int64_t utc;
-    if (s.has_date) {
-        utc = nmea_rollover_correct(
-            nt_from_utc(s.year, s.month, s.day, s.hour, s.min, s.sec, s.frac_ns), t->pivot_ns);
-    } else if (t->cycle.has_date || t->cycle.known_date) {
-        int y = t->cycle.has_date ? t->cycle.year : t->cycle.last_year;
-        int m = t->cycle.has_date ? t->cycle.month : t->cycle.last_month;
-        int d = t->cycle.has_date ? t->cycle.day : t->cycle.last_day;
-        utc = nmea_rollover_correct(nt_from_utc(y, m, d, s.hour, s.min, s.sec, s.frac_ns),
-                                    t->pivot_ns);
-    } else {
-        utc = 0;
+    if (!s.has_time) {
+        return;
     }
-    printf("{\"line\":%ld,\"sentence\":\"%s\",", t->line, s.address);
-    if (utc != 0) {
-        print_utc(utc, s.sec == 60);
-    } else {
-        printf("\"utc\":null");
-    }
-    printf(",\"valid\":%s}\n", s.valid != NMEA_VALID_NO ? "true" : "false");
+    int64_t utc = 0;
+    bool has = nmea_cycle_sentence_utc(&t->cycle, &s, &utc);
+    enum nmea_validity v = s.valid != NMEA_VALID_UNKNOWN ? s.valid : t->cycle.fix_state;
+    printf("{\"line\":%ld,\"sentence\":\"%s\",", line, s.address);
+    print_utc(has, utc, s.sec == 60);
+    printf(",\"valid\":%s}\n", v == NMEA_VALID_YES ? "true" : "false");
 }
 
 int main(int argc, char **argv)
 {
     struct tool t = {0};
-    nt_parse_date(GN_BUILD_DATE, &t.pivot_ns);
+    int64_t pivot_ns = 0;
+    if (!nt_parse_date(GN_BUILD_DATE, &pivot_ns)) {
+        pivot_ns = 0;
+    }
     static const struct option opts[] = {{"cycles", no_argument, NULL, 'c'},
                                          {"pivot", required_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
@@ -110,18 +114,18 @@ int main(int argc, char **argv)
         switch (o) {
         case 'c': t.cycles = true; break;
         case 'p':
-            if (!nt_parse_date(optarg, &t.pivot_ns)) {
+            if (!nt_parse_date(optarg, &pivot_ns)) {
                 fprintf(stderr, "gpsntp-nmea: --pivot: '%s' is not a date YYYY-MM-DD\n", optarg);
                 return 2;
             }
             break;
-        case 'h':
-            printf("usage: gpsntp-nmea [--cycles] [--pivot YYYY-MM-DD] [FILE]\n");
-            return 0;
-        default:
-            fprintf(stderr, "usage: gpsntp-nmea [--cycles] [--pivot YYYY-MM-DD] [FILE]\n");
-            return 2;
+        case 'h': fputs(usage, stdout); return 0;
+        default: fputs(usage, stderr); return 2;
         }
+    }
+    if (argc - optind > 1) {
+        fputs(usage, stderr);
+        return 2;
     }
     FILE *in = stdin;
     if (optind < argc) {
@@ -131,27 +135,52 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    nmea_cycle_init(&t.cycle, t.pivot_ns);
+    nmea_cycle_init(&t.cycle, pivot_ns);
     struct nmea_framer fr;
-    nmea_framer_init(&fr);
-    char line[4096];
-    while (fgets(line, sizeof(line), in) != NULL) {
-        size_t len = strlen(line);
-        bool whole = len > 0 && line[len - 1] == '\n';
-        t.line++;
-        if (line[0] != '#') {
-            nmea_framer_feed(&fr, (const uint8_t *)line, len, t.line, on_frame, &t);
-        }
-        while (!whole && fgets(line, sizeof(line), in) != NULL) { /* an over-long line */
-            len = strlen(line);
-            whole = len > 0 && line[len - 1] == '\n';
-            nmea_framer_feed(&fr, (const uint8_t *)line, len, t.line, on_frame, &t);
+    nmea_frame_init(&fr);
+    struct nmea_frame f;
+    char buf[4096];
+    long line = 1;
+    bool line_start = true, comment = false;
+    /* Read in blocks; split at LF so that each byte is fed with its own line number. */
+    size_t got;
+    while ((got = fread(buf, 1, sizeof(buf), in)) > 0) {
+        const char *p = buf;
+        size_t left = got;
+        while (left > 0) {
+            const char *lf = memchr(p, '\n', left);
+            size_t seg = lf != NULL ? (size_t)(lf - p) + 1 : left;
+            if (line_start) {
+                comment = p[0] == '#';
+            }
+            if (!comment) {
+                const uint8_t *d = (const uint8_t *)p;
+                size_t n = seg;
+                while (nmea_frame_next(&fr, &d, &n, line, &f)) {
+                    on_frame(&t, &f);
+                }
+            }
+            p += seg;
+            left -= seg;
+            line_start = lf != NULL;
+            if (lf != NULL) {
+                line++;
+            }
         }
     }
-    nmea_framer_feed(&fr, (const uint8_t *)"\n", 1, t.line, on_frame, &t);
+    if (ferror(in)) {
+        perror(optind < argc ? argv[optind] : "stdin");
+        return 1;
+    }
+    if (nmea_frame_flush(&fr, &f)) {
+        on_frame(&t, &f);
+    }
     struct nmea_fix fix;
     if (t.cycles && nmea_cycle_flush(&t.cycle, &fix)) {
         print_fix(&fix);
+    }
+    if (in != stdin) {
+        fclose(in);
     }
     return 0;
 }

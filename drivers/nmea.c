@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * nmea: the serial NMEA driver. Opens a tty (or pty) raw 8N1 at the configured baud with
- * exclusive access, reads whatever is available when the event loop says so, timestamps each
- * read at once on the served clock, and hands the bytes to the framer and parser; each
- * completed valid fix cycle becomes one sample. EOF, EIO or ENODEV (a USB receiver unplugged)
- * go back to the refclock layer, which reconnects.
+ * nmea: the serial NMEA driver, a thin shell around nmea_frame and nmea_parse. It opens a tty
+ * (or a pty) raw 8N1 at the configured baud with exclusive access, reads whatever is there
+ * when the event loop says so, stamps each read() on the served clock at once, and turns each
+ * completed valid fix cycle into one sample stamped with the arrival of the cycle's first
+ * '$' (see nmea_frame.h for why that byte). EOF, EIO or ENODEV (a USB receiver unplugged) go
+ * back to the refclock layer, which logs, reconnects with backoff and calls open again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,11 +20,17 @@
 #include "drivers/nmea_parse.h"
 #include "refclock/rc.h"
 
+/* Valid cycles without a date before we say so: a GGA-only receiver never gives a sample. */
+#define NO_DATE_WARN_CYCLES 10
+
 struct nmea_priv {
+    bool have_fd;  /* the private state starts zeroed: fd 0 is not ours until open says so */
     int fd;
+    struct rc_src *src;
     struct nmea_framer framer;
     struct nmea_cycle cycle;
-    struct rc_src *src;
+    int no_date_cycles;
+    bool warned_no_date, warned_talker;
 };
 
 static const struct {
@@ -35,11 +42,18 @@ static const struct {
     {921600, B921600},
 };
 
+static const char baud_error[] = "baud must be one of 4800, 9600, 19200, 38400, 57600, 115200, "
+                                 "230400, 460800, 921600";
+
 static bool find_speed(const char *text, speed_t *out)
 {
     char *end;
+    errno = 0;
     long b = strtol(text, &end, 10);
-    for (size_t i = 0; *end == '\0' && i < sizeof(bauds) / sizeof(bauds[0]); i++) {
+    if (text[0] < '0' || text[0] > '9' || errno != 0 || *end != '\0') {
+        return false;
+    }
+    for (size_t i = 0; i < sizeof(bauds) / sizeof(bauds[0]); i++) {
         if (bauds[i].baud == b) {
             *out = bauds[i].speed;
             return true;
@@ -51,25 +65,50 @@ static bool find_speed(const char *text, speed_t *out)
 static const char *nmea_check(const char *param, const char *const *keys,
                               const char *const *values, int n)
 {
-    (void)param;
+    if (param == NULL || param[0] == '\0') {
+        return "needs a device path, e.g. refclock nmea /dev/ttyUSB0";
+    }
     for (int i = 0; i < n; i++) {
         speed_t s;
-        if (strcmp(keys[i], "baud") == 0 && !find_speed(values[i], &s)) {
-            return "baud must be one of 4800, 9600, 19200, 38400, 57600, 115200, 230400, "
-                   "460800, 921600";
+        if (strcmp(keys[i], "baud") == 0 && (values[i] == NULL || !find_speed(values[i], &s))) {
+            return baud_error;
         }
     }
     return NULL;
 }
 
+/* Raw 8N1, no flow control, no modem control lines (CLOCAL): a receiver drives TX only.
+ * Something that is not a tty at all (a FIFO fed by a test) is read as it is. */
+static int set_raw(int fd, speed_t speed)
+{
+    struct termios tio;
+    if (tcgetattr(fd, &tio) < 0) {
+        return errno == ENOTTY || errno == EINVAL ? 0 : -errno;
+    }
+    cfmakeraw(&tio);
+    tio.c_cflag |= CLOCAL | CREAD;
+    tio.c_cflag &= ~(CSTOPB | PARENB | CRTSCTS);
+    tio.c_iflag &= ~(IXON | IXOFF | IXANY);
+    tio.c_cc[VMIN] = 1;
+    tio.c_cc[VTIME] = 0;
+    if (cfsetispeed(&tio, speed) < 0 || cfsetospeed(&tio, speed) < 0 ||
+        tcsetattr(fd, TCSANOW, &tio) < 0) {
+        return -errno;
+    }
+    tcflush(fd, TCIFLUSH); /* bytes queued before we opened carry no usable timestamp */
+    return 0;
+}
+
 static int nmea_open(struct rc_src *src)
 {
     struct nmea_priv *p = rc_priv(src);
+    p->have_fd = false;
     p->fd = -1;
     p->src = src;
     speed_t speed = B9600;
     const char *baud = rc_option(src, "baud");
     if (baud != NULL && !find_speed(baud, &speed)) {
+        log_warnx("%s: %s", rc_name(src), baud_error);
         return -EINVAL;
     }
     int fd = open(rc_param(src), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
@@ -77,72 +116,99 @@ static int nmea_open(struct rc_src *src)
         return -errno;
     }
     /* Exclusive: a second reader (gpsd, a stray cat) would steal sentences. */
-    ioctl(fd, TIOCEXCL);
-    struct termios tio;
-    if (tcgetattr(fd, &tio) == 0) {
-        cfmakeraw(&tio); /* 8N1, no echo, no line editing */
-        tio.c_cflag |= CLOCAL | CREAD;
-        tio.c_cflag &= ~(CSTOPB | PARENB | CRTSCTS);
-        cfsetispeed(&tio, speed);
-        cfsetospeed(&tio, speed);
-        tio.c_cc[VMIN] = 1;
-        tio.c_cc[VTIME] = 0;
-        if (tcsetattr(fd, TCSANOW, &tio) < 0) {
-            int e = errno;
-            close(fd);
-            return -e;
-        }
-    } else if (errno != ENOTTY) {
+    if (ioctl(fd, TIOCEXCL) < 0 && errno != ENOTTY) {
         int e = errno;
         close(fd);
         return -e;
     }
+    int r = set_raw(fd, speed);
+    if (r < 0) {
+        log_warnx("%s: %s: cannot set up the serial line: %s", rc_name(src), rc_param(src),
+                  strerror(-r));
+        close(fd);
+        return r;
+    }
     p->fd = fd;
-    nmea_framer_init(&p->framer);
+    p->have_fd = true;
+    nmea_frame_init(&p->framer);
     nmea_cycle_init(&p->cycle, rc_pivot_ns(src));
-    return rc_watch_fd(src, fd);
+    p->no_date_cycles = 0;
+    r = rc_watch_fd(src, fd);
+    if (r < 0) {
+        close(fd);
+        p->have_fd = false;
+        p->fd = -1;
+    }
+    return r;
 }
 
 static void nmea_close(struct rc_src *src)
 {
     struct nmea_priv *p = rc_priv(src);
-    if (p->fd >= 0) {
+    if (p->have_fd) {
         close(p->fd);
+        p->have_fd = false;
         p->fd = -1;
     }
 }
 
-static void report_fix(struct rc_src *src, const struct nmea_fix *fix)
+static void report_fix(struct nmea_priv *p, const struct nmea_fix *fix)
 {
-    if (!fix->valid || fix->utc_ns == 0) {
+    struct rc_src *src = p->src;
+    if (nmea_fix_is_sample(fix)) {
+        p->no_date_cycles = 0;
+        rc_add_sample(src, fix->rx_ns, fix->utc_ns, CLK_LEAP_NONE);
+        return;
+    }
+    if (fix->valid == NMEA_VALID_NO) {
         rc_count(src, RC_CNT_NO_FIX);
+        rc_set_state(src, RC_STATE_NO_FIX);
+    } else if (fix->valid == NMEA_VALID_YES && !fix->has_utc) {
+        if (++p->no_date_cycles == NO_DATE_WARN_CYCLES && !p->warned_no_date) {
+            p->warned_no_date = true;
+            log_warnx("%s: fixes without a date (no RMC or ZDA): enable RMC or ZDA on the "
+                      "receiver",
+                      rc_name(src));
+        }
+    } else if (fix->valid == NMEA_VALID_YES && fix->leap_second) {
+        log_info("%s: leap second 23:59:60: no sample for it", rc_name(src));
+    }
+}
+
+static void on_frame(struct nmea_priv *p, const struct nmea_frame *fr)
+{
+    struct rc_src *src = p->src;
+    switch (fr->status) {
+    case NMEA_FRAME_OK: break;
+    case NMEA_FRAME_CHECKSUM: rc_count(src, RC_CNT_BAD_CHECKSUM); return;
+    case NMEA_FRAME_LENGTH: rc_count(src, RC_CNT_BAD_LENGTH); return;
+    case NMEA_FRAME_FORMAT: rc_count(src, RC_CNT_BAD_FORMAT); return;
+    }
+    struct nmea_sentence s;
+    switch (nmea_parse_sentence(fr->text, fr->len, &s)) {
+    case NMEA_OK: break;
+    case NMEA_ERR_FORMAT:
+        rc_count(src, RC_CNT_BAD_FORMAT);
+        log_debug("%s: bad %s sentence", rc_name(src), s.address);
+        return;
+    case NMEA_ERR_TALKER:
+        if (!p->warned_talker) {
+            p->warned_talker = true;
+            log_info("%s: ignoring %s: talker %.2s is not a GNSS receiver", rc_name(src),
+                     s.address, s.address);
+        }
+        return;
+    case NMEA_ERR_NOT_TIME: return;
+    }
+    if (!s.has_time && s.valid == NMEA_VALID_NO) {
+        /* "$GPRMC,,V,,,,,,,,,,N": no time at all while there is no fix. */
         rc_set_state(src, RC_STATE_NO_FIX);
         return;
     }
-    if (fix->leap_second) {
-        return; /* 23:59:60 has no POSIX time of its own: never a sample */
-    }
-    rc_add_sample(src, fix->rx_ns, fix->utc_ns, CLK_LEAP_NONE);
-}
-
-static void on_frame(const struct nmea_frame *fr, void *arg)
-{
-    struct nmea_priv *p = arg;
-    switch (fr->status) {
-    case NMEA_FRAME_OK: break;
-    case NMEA_FRAME_CHECKSUM: rc_count(p->src, RC_CNT_BAD_CHECKSUM); return;
-    case NMEA_FRAME_LENGTH: rc_count(p->src, RC_CNT_BAD_LENGTH); return;
-    case NMEA_FRAME_FORMAT: rc_count(p->src, RC_CNT_BAD_FORMAT); return;
-    }
-    struct nmea_sentence s;
-    enum nmea_error e = nmea_parse_sentence(fr->text, fr->len, p->cycle.pivot_ns, &s);
-    if (e == NMEA_ERR_FORMAT) {
-        rc_count(p->src, RC_CNT_BAD_FORMAT);
-        return;
-    }
-    struct nmea_fix fix;
-    if (e == NMEA_OK && nmea_cycle_feed(&p->cycle, &s, fr->rx_ns, &fix)) {
-        report_fix(p->src, &fix);
+    struct nmea_fix fix[NMEA_CYCLE_MAX_OUT];
+    int n = nmea_cycle_feed(&p->cycle, &s, fr->rx_ns, fix);
+    for (int i = 0; i < n; i++) {
+        report_fix(p, &fix[i]);
     }
 }
 
@@ -150,13 +216,22 @@ static int nmea_on_readable(struct rc_src *src, int fd)
 {
     struct nmea_priv *p = rc_priv(src);
     uint8_t buf[512];
+    /* Bounded: a receiver at 921600 baud fills 92 kB/s; 16 reads drain any backlog. */
     for (int i = 0; i < 16; i++) {
         ssize_t n = read(fd, buf, sizeof(buf));
-        /* Stamp right after read() returns: the closest user space gets to the bytes'
-         * arrival. */
+        /* Stamp right after read() returns: the earliest user space can know the bytes
+         * are there. Every sentence whose '$' is in this chunk gets this stamp. */
         int64_t rx_ns = clk_now(rc_clock(src));
         if (n > 0) {
-            nmea_framer_feed(&p->framer, buf, (size_t)n, rx_ns, on_frame, p);
+            const uint8_t *d = buf;
+            size_t left = (size_t)n;
+            struct nmea_frame f;
+            while (nmea_frame_next(&p->framer, &d, &left, rx_ns, &f)) {
+                on_frame(p, &f);
+            }
+            if ((size_t)n < sizeof(buf)) {
+                return 0; /* drained */
+            }
             continue;
         }
         if (n == 0) {

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * nmea_frame: a three-state scanner. Outside a sentence everything but '$' and '!' is ignored
- * (binary, NULs, blank lines, comments); inside, printable bytes accumulate until CR or LF.
- * A '$' inside a sentence abandons it (a sentence cut short, or "$$" before every sentence as
- * some ST Teseo firmware sends) and starts the new one, so a glued sentence costs only itself.
+ * nmea_frame: a three-state scanner, in the spirit of gpsd's packet.c but for NMEA alone.
+ * Outside a sentence everything but '$' and '!' is noise (binary, NULs, blank lines, '#'
+ * comments). Inside, printable ASCII accumulates until CR or LF. A new start character, a
+ * control or non-ASCII byte, or the end of input cuts the sentence short; if it already ends
+ * in "*hh" it is judged on its checksum (glued sentences), otherwise it is a format error.
+ * So a damaged sentence costs only itself, and the byte that cut it short may start the next.
  */
 #include "drivers/nmea_frame.h"
 
@@ -11,7 +13,7 @@
 
 enum { OUTSIDE = 0, INSIDE, SKIPPING };
 
-void nmea_framer_init(struct nmea_framer *fr)
+void nmea_frame_init(struct nmea_framer *fr)
 {
     memset(fr, 0, sizeof(*fr));
 }
@@ -41,79 +43,119 @@ static int hexval(char c)
     return -1;
 }
 
-static void emit(struct nmea_framer *fr, enum nmea_frame_status st, nmea_frame_fn fn, void *arg)
+/* Worth reporting when rejected: an uppercase letter (talker or 'P') and something more.
+ * A '$' byte inside a binary burst is followed by anything at all; that is noise. */
+static bool sentence_like(const struct nmea_framer *fr)
 {
-    struct nmea_frame f = {.status = st, .text = fr->buf, .len = fr->len, .rx_ns = fr->start_ns};
-    fr->buf[fr->len] = '\0';
-    fn(&f, arg);
+    return fr->len >= 2 && fr->buf[0] >= 'A' && fr->buf[0] <= 'Z';
 }
 
-/* A complete line: strip trailing blanks, verify "*hh". */
-static void finish(struct nmea_framer *fr, nmea_frame_fn fn, void *arg)
+static bool ends_in_checksum(const struct nmea_framer *fr)
 {
-    while (fr->len > 0 && fr->buf[fr->len - 1] == ' ') {
-        fr->len--;
-    }
-    if (fr->len == 0) {
-        return;
-    }
-    if (fr->len < 3 || fr->buf[fr->len - 3] != '*') {
-        emit(fr, NMEA_FRAME_CHECKSUM, fn, arg);
-        return;
-    }
-    int hi = hexval(fr->buf[fr->len - 2]), lo = hexval(fr->buf[fr->len - 1]);
+    return fr->len >= 3 && fr->buf[fr->len - 3] == '*' && hexval(fr->buf[fr->len - 2]) >= 0 &&
+           hexval(fr->buf[fr->len - 1]) >= 0;
+}
+
+/* Copy the buffered sentence out with its verdict. */
+static void emit(struct nmea_framer *fr, enum nmea_frame_status st, size_t len,
+                 struct nmea_frame *out)
+{
+    memcpy(fr->out, fr->buf, len);
+    fr->out[len] = '\0';
+    out->status = st;
+    out->start = fr->start;
+    out->text = fr->out;
+    out->len = len;
+    out->rx_ns = fr->start_rx_ns;
+}
+
+/* The checksum is the XOR of every byte between the start character and '*'. */
+static enum nmea_frame_status verify(const struct nmea_framer *fr)
+{
     uint8_t sum = 0;
     for (size_t i = 0; i < fr->len - 3; i++) {
         sum ^= (uint8_t)fr->buf[i];
     }
-    fr->len -= 3;
-    emit(fr, (hi < 0 || lo < 0 || sum != (hi << 4 | lo)) ? NMEA_FRAME_CHECKSUM : NMEA_FRAME_OK,
-         fn, arg);
+    int want = hexval(fr->buf[fr->len - 2]) << 4 | hexval(fr->buf[fr->len - 1]);
+    return sum == want ? NMEA_FRAME_OK : NMEA_FRAME_CHECKSUM;
 }
 
-void nmea_framer_feed(struct nmea_framer *fr, const uint8_t *data, size_t n, int64_t rx_ns,
-                      nmea_frame_fn fn, void *arg)
+/*
+ * The sentence in buf has ended: properly (CR/LF) or cut short. Returns true with *out filled
+ * when there is something to report. Trailing blanks are tolerated (a few receivers pad).
+ */
+static bool finish(struct nmea_framer *fr, bool terminated, struct nmea_frame *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = data[i];
-        if (c == '$' || c == '!') {
-            if (fr->state == INSIDE && fr->len >= 5) {
-                emit(fr, NMEA_FRAME_FORMAT, fn, arg); /* cut short by a new sentence */
-            }
-            fr->state = INSIDE;
-            fr->len = 0;
-            fr->start_ns = rx_ns;
-            continue;
-        }
-        if (fr->state == OUTSIDE) {
-            continue;
-        }
-        if (c == '\r' || c == '\n') {
-            if (fr->state == INSIDE) {
-                finish(fr, fn, arg);
-            }
-            fr->state = OUTSIDE;
-            fr->len = 0;
-            continue;
-        }
-        if (fr->state == SKIPPING) {
-            continue;
-        }
-        if (c < 0x20 || c > 0x7e) {
-            /* Only something with an address is worth reporting; a stray '$' inside a binary
-             * burst is just noise. */
-            if (fr->len >= 5) {
-                emit(fr, NMEA_FRAME_FORMAT, fn, arg);
-            }
-            fr->state = OUTSIDE;
-            fr->len = 0;
-            continue;
-        }
-        if (fr->len == NMEA_MAX_SENTENCE) {
-            emit(fr, NMEA_FRAME_LENGTH, fn, arg);
-            fr->state = SKIPPING;
-            continue;
-        }
-        fr->buf[fr->len++] = (char)c;
+    while (fr->len > 0 && fr->buf[fr->len - 1] == ' ') {
+        fr->len--;
     }
+    if (ends_in_checksum(fr)) {
+        enum nmea_frame_status st = verify(fr);
+        emit(fr, st, st == NMEA_FRAME_OK ? fr->len - 3 : fr->len, out);
+        return true;
+    }
+    if (!sentence_like(fr)) {
+        return false;
+    }
+    /* A proper line end without "*hh": the checksum is missing (hp58534a, venus634lp
+     * banners). Cut short without one: a truncated sentence. */
+    emit(fr, terminated ? NMEA_FRAME_CHECKSUM : NMEA_FRAME_FORMAT, fr->len, out);
+    return true;
+}
+
+static void start(struct nmea_framer *fr, uint8_t c, int64_t rx_ns)
+{
+    fr->state = INSIDE;
+    fr->start = (char)c;
+    fr->start_rx_ns = rx_ns;
+    fr->len = 0;
+}
+
+bool nmea_frame_next(struct nmea_framer *fr, const uint8_t **data, size_t *n, int64_t rx_ns,
+                     struct nmea_frame *out)
+{
+    while (*n > 0) {
+        uint8_t c = **data;
+        (*data)++;
+        (*n)--;
+        bool got = false;
+        if (c == '$' || c == '!') {
+            /* "$$GPRMC" (ST Teseo-LIV4F) restarts harmlessly: the first '$' has no body. */
+            if (fr->state == INSIDE) {
+                got = finish(fr, false, out);
+            }
+            start(fr, c, rx_ns);
+        } else if (c == '\r' || c == '\n') {
+            if (fr->state == INSIDE) {
+                got = finish(fr, true, out);
+            }
+            fr->state = OUTSIDE;
+        } else if (fr->state != INSIDE) {
+            continue; /* noise between sentences, or the tail of an over-long line */
+        } else if (c < 0x20 || c > 0x7e) {
+            got = finish(fr, false, out);
+            fr->state = OUTSIDE;
+        } else if (fr->len == NMEA_FRAME_MAX - 1) {
+            /* One more byte would exceed the limit counting the start character. */
+            got = sentence_like(fr);
+            if (got) {
+                emit(fr, NMEA_FRAME_LENGTH, fr->len, out);
+            }
+            fr->state = SKIPPING;
+        } else {
+            fr->buf[fr->len++] = (char)c;
+        }
+        if (got) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool nmea_frame_flush(struct nmea_framer *fr, struct nmea_frame *out)
+{
+    bool got = fr->state == INSIDE && finish(fr, false, out);
+    fr->state = OUTSIDE;
+    fr->len = 0;
+    return got;
 }
