@@ -392,8 +392,9 @@ static void d_refclock(struct parser *p, int argc, char **argv)
                          strcmp(k, "lock") == 0 || strcmp(k, "poll") == 0 ||
                          strcmp(k, "filter") == 0 || strcmp(k, "width") == 0;
         if (!is_flag && !is_driver_opt && !is_common) {
+            /* Its value, if any, cannot be told from the next option: stop here. */
             error(p, "refclock %s: unknown option '%s'", drv->name, k);
-            continue;
+            break;
         }
         if (!is_flag && v == NULL) {
             error(p, "refclock %s: option '%s' needs a value", drv->name, k);

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: BSD-2-Clause */
+/* Tests of the configuration parser: every directive accepted with good values, every error
+ * path reported as NAME:LINE, all errors of a file reported, and cfg_print round-trips. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "server/cfg.h"
+
+static struct cfg c;
+static char errbuf[8192];
+
+/* Parse text; returns the error count; messages land in errbuf. */
+static int parse(const char *text)
+{
+    FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+    int n = cfg_parse_string(text, "t.conf", &c, err);
+    fclose(err);
+    return n;
+}
+
+/* text must give exactly one error, on line `line`. */
+static void bad(const char *text, int line)
+{
+    int n = parse(text);
+    char want[32];
+    snprintf(want, sizeof(want), "t.conf:%d: ", line);
+    CHECK_INT(n, 1);
+    if (n != 1) {
+        fprintf(stderr, "  for: %s  got: %s", text, errbuf);
+    }
+    if (strncmp(errbuf, want, strlen(want)) != 0) {
+        fprintf(stderr, "for %s: expected an error at %s, got: %s", text, want, errbuf);
+        check_failures++;
+    }
+}
+
+static void test_good(void)
+{
+    CHECK_INT(parse("# comment\n! also\n; also\n\n"
+                    "port 11123\nbindaddress 127.0.0.2\nbindaddress ::1\n"
+                    "allow 10.0.0.0/8\ndeny 10.1.0.0/16\nallow fd00::/8\nallow\n"
+                    "ratelimit interval 1 burst 4 leak 3\nclientloglimit 1024\n"
+                    "local stratum 8\nworkers 2\nfastpath off\n"
+                    "controlsocket /tmp/x.sock\nuser nobody\nlogfile /tmp/x.log\n"
+                    "refclock nmea /dev/ttyUSB0 baud 4800 offset 0.35 delay 0.2 refid NMEA\n"
+                    "refclock nmea /dev/ttyS1 refid G2 noselect prefer filter 32 poll 2\n"
+                    "makestep 0.1 -1\ndriftfile /var/lib/x/drift\n"
+                    "leapseclist /usr/share/zoneinfo/leap-seconds.list\ndumpdir /var/lib/x\n"
+                    "mindate 2024-06-01\nmaxholdover 7200\nmaxjump 0.2\njumppersist 60\n"
+                    "maxslewrate 200\n"),
+              0);
+    CHECK_INT(c.port, 11123);
+    CHECK_INT(c.n_bind, 2);
+    CHECK_INT(c.n_acl, 4);
+    CHECK(c.ratelimit && c.rl_interval == 1 && c.rl_burst == 4 && c.rl_leak == 3);
+    CHECK_INT(c.local_stratum, 8);
+    CHECK(!c.fastpath && c.workers == 2);
+    CHECK_INT(c.n_refclocks, 2);
+    CHECK(strcmp(c.refclocks[0].refid, "NMEA") == 0);
+    CHECK_NEAR(c.refclocks[0].offset_s, 0.35, 1e-12);
+    CHECK(c.refclocks[1].noselect && c.refclocks[1].prefer && c.refclocks[1].filter == 32);
+    CHECK_NEAR(c.refclocks[1].poll_s, 4.0, 1e-12);
+    CHECK(c.makestep_limit == -1);
+    CHECK(c.mindate_ns > 0);
+    /* Defaults. */
+    CHECK_INT(parse(""), 0);
+    CHECK_INT(c.port, 123);
+    CHECK(!c.ratelimit && c.n_acl == 0 && c.makestep_limit == 3);
+}
+
+static void test_errors(void)
+{
+    bad("frobnicate yes\n", 1);
+    bad("port 1\nport 65536\n", 2);
+    bad("port abc\n", 1);
+    bad("port 12 13\n", 1);
+    bad("\n\nbindaddress example.com\n", 3);
+    bad("allow 10.0.0.0/33\n", 1);
+    bad("deny 300.1.1.1\n", 1);
+    bad("ratelimit interval 13\n", 1);
+    bad("ratelimit burst 0\n", 1);
+    bad("ratelimit leak\n", 1);
+    bad("ratelimit speed 3\n", 1);
+    bad("local stratum 16\n", 1);
+    bad("local orphan\n", 1);
+    bad("workers 0\n", 1);
+    bad("fastpath maybe\n", 1);
+    bad("controlsocket relative.sock\n", 1);
+    bad("refclock\n", 1);
+    bad("refclock sundial /dev/x\n", 1);
+    bad("refclock nmea /dev/x baud 1234\n", 1);
+    bad("refclock nmea /dev/x wobble 3\n", 1);
+    bad("refclock nmea /dev/x offset\n", 1);
+    bad("refclock nmea /dev/x refid TOOLONG\n", 1);
+    bad("refclock nmea /dev/x offset 11\n", 1);
+    bad("refclock nmea /dev/x clear\n", 1);
+    bad("refclock nmea /dev/a refid A\nrefclock nmea /dev/b refid A\n", 2);
+    bad("refclock nmea /dev/a refid A lock B\n", 1);
+    bad("makestep 1\n", 1);
+    bad("makestep x 3\n", 1);
+    bad("mindate 2024-02-30\n", 1);
+    bad("maxholdover -1\n", 1);
+    bad("maxslewrate 501\n", 1);
+    bad("driftfile\n", 1);
+    /* Every error of a file, each with its line. */
+    CHECK_INT(parse("port 0\nbogus\nport x\nallow nowhere\nmakestep\n"), 4);
+    CHECK(strstr(errbuf, "t.conf:2: ") && strstr(errbuf, "t.conf:3: ") &&
+          strstr(errbuf, "t.conf:4: ") && strstr(errbuf, "t.conf:5: "));
+    /* A NUL byte and an over-long line are errors, not crashes. */
+    char longline[3000];
+    memset(longline, 'a', sizeof(longline) - 1);
+    longline[sizeof(longline) - 1] = '\0';
+    CHECK(parse(longline) >= 1);
+}
+
+static void test_round_trip(void)
+{
+    CHECK_INT(parse("port 999\nbindaddress ::1\nallow 192.168.0.0/16\ndeny all\n"
+                    "ratelimit\nlocal stratum 3\n"
+                    "refclock nmea /dev/ttyUSB0 baud 9600 offset 0.1 refid GPS\n"
+                    "mindate 2025-01-02\n"),
+              0);
+    char *printed = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&printed, &len);
+    cfg_print(&c, out);
+    fclose(out);
+    static struct cfg first;
+    first = c;
+    CHECK_INT(parse(printed), 0);
+    CHECK_INT(c.port, first.port);
+    CHECK_INT(c.n_acl, first.n_acl);
+    CHECK(c.ratelimit && c.local_stratum == 3 && c.n_refclocks == 1);
+    CHECK(c.mindate_ns == first.mindate_ns);
+    CHECK(strcmp(c.refclocks[0].opts[0].value, "9600") == 0);
+    free(printed);
+}
+
+int main(void)
+{
+    test_good();
+    test_errors();
+    test_round_trip();
+    return check_result();
+}
