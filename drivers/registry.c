@@ -5,9 +5,15 @@
 #include "refclock/rc.h"
 
 extern const struct rc_driver rc_driver_nmea;
+extern const struct rc_driver rc_driver_pps;
+extern const struct rc_driver rc_driver_shm;
+extern const struct rc_driver rc_driver_gpsd;
 
 const struct rc_driver *const rc_drivers[] = {
     &rc_driver_nmea,
+    &rc_driver_pps,
+    &rc_driver_shm,
+    &rc_driver_gpsd,
     NULL,
 };
 
