@@ -85,7 +85,7 @@ static const char *kpps_check(const char *param, const char *const *keys,
             /* Handing the pulse to the kernel's hardpps loop means the kernel, not gpsntpd,
              * steers the clock's frequency; Debian kernels lack CONFIG_NTP_PPS anyway. */
             return "kernelpps is not supported: gpsntpd disciplines the clock itself (see "
-                   "docs/receivers-gpsd-shm.md, \"kernel PPS discipline\")";
+                   "docs/receivers.md, \"Kernel PPS discipline\")";
         }
     }
     return NULL;
@@ -147,13 +147,17 @@ static int kpps_open(struct rc_src *src)
         report_once(src, LOGGED_GETPARAMS, "cannot read PPS parameters", e);
         return -e;
     }
+    /* Setting the edge needs CAP_SYS_TIME, which a daemon that leaves the clock alone (-x)
+     * has dropped by the time it reopens a device: skip it when the edge is already captured
+     * (the kernel drivers' default is assert; the timestamps are always timespecs). */
+    bool capturing = (params.mode & edge) != 0;
     params.api_version = PPS_API_VERS;
     params.mode &= ~(PPS_CAPTUREASSERT | PPS_CAPTURECLEAR);
     params.mode |= edge;
     if ((caps & PPS_TSFMT_TSPEC) != 0) {
         params.mode |= PPS_TSFMT_TSPEC;
     }
-    if (time_pps_setparams(p->handle, &params) < 0) {
+    if (!capturing && time_pps_setparams(p->handle, &params) < 0) {
         int e = errno;
         report_once(src, LOGGED_SETPARAMS,
                     e == EPERM ? "cannot select the capture edge (needs CAP_SYS_TIME)"

@@ -15,7 +15,7 @@
  *              rc_option(src, "clear") (the config module parses the common `clear` option)
  *   kernelpps  flag accepted by the parser but refused by the check: binding the kernel's
  *              hardpps discipline (time_pps_kcbind) is not implemented, see
- *              docs/receivers-gpsd-shm.md for when it would help.
+ *              docs/receivers.md for when it would help.
  */
 #ifndef GN_KPPS_H
 #define GN_KPPS_H

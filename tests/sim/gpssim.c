@@ -2,22 +2,28 @@
 /*
  * gpsntp-gpssim: a GPS receiver on a pty, for the demo and the tests. Each second of simulated
  * time (the system clock shifted by --offset) it sends a burst of NMEA, --latency after the
- * second, paced at --baud. Faults are scheduled in seconds from start (START:DURATION). It is
- * test equipment: it reads the system clock and never sets it.
+ * second, paced at --baud. With --pps PATH it also emits the receiver's pulse-per-second on
+ * the second, as a fakepps page (tests/sim/fakepps.h) that gpsntpd reads as a kernel PPS device
+ * when libgpsntp-fakepps.so is preloaded. Faults are scheduled in seconds from start
+ * (START:DURATION). It is test equipment: it reads the system clock and never sets it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
+#include <linux/pps.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "common/ntime.h"
+#include "tests/sim/fakepps.h"
 #include "tests/sim/gpssim_nmea.h"
 
 struct window {
@@ -30,12 +36,15 @@ static struct {
     long baud;
     char talker[3];
     unsigned seed;
-    struct window nofix, garbage, badsum, unplug;
+    struct window nofix, garbage, badsum, unplug, silent;
+    const char *pps_path;
+    double pps_jitter_s, pps_delay_s, pps_width_s;
+    struct window pps_miss;
     double jump_at_s, jump_s;
     bool rollover, leap, verbose;
     const char *start_at;
 } opt = {.latency_s = 0.1, .baud = 9600, .talker = "GP", .seed = 1, .duration_s = 0,
-         .jump_at_s = -1};
+         .jump_at_s = -1, .pps_width_s = 0.1};
 
 static volatile sig_atomic_t stop;
 static int master = -1;
@@ -79,6 +88,52 @@ static double uniform(void)
 static double gaussian(void)
 {
     return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
+}
+
+static struct fakepps_page *pps_page;
+
+/* The page is created afresh, world-writable: the daemon records its capture mode in it, also
+ * after it has dropped root. */
+static int open_pps(void)
+{
+    unlink(opt.pps_path);
+    int fd = open(opt.pps_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 || fchmod(fd, 0666) < 0 || ftruncate(fd, sizeof(struct fakepps_page)) < 0) {
+        perror("gpssim: --pps");
+        return -1;
+    }
+    void *m = mmap(NULL, sizeof(struct fakepps_page), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    if (m == MAP_FAILED) {
+        perror("gpssim: --pps: mmap");
+        return -1;
+    }
+    pps_page = m;
+    pps_page->caps = PPS_CAPTUREASSERT | PPS_CAPTURECLEAR | PPS_TSFMT_TSPEC | PPS_CANWAIT;
+    pps_page->mode = PPS_CAPTUREASSERT | PPS_TSFMT_TSPEC; /* a driver's usual default */
+    memcpy(pps_page->magic, FAKEPPS_MAGIC, sizeof(FAKEPPS_MAGIC));
+    printf("gpssim: pps %s\n", opt.pps_path);
+    fflush(stdout);
+    return 0;
+}
+
+/* One edge, stamped as the interrupt handler would: published once its time has come. */
+static void pps_edge(bool assert, int64_t stamp_ns)
+{
+    sleep_until(stamp_ns);
+    if (stop) {
+        return;
+    }
+    __atomic_store_n(&pps_page->gen, pps_page->gen + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    if (assert) {
+        pps_page->assert_seq++;
+        pps_page->assert_ns = stamp_ns;
+    } else {
+        pps_page->clear_seq++;
+        pps_page->clear_ns = stamp_ns;
+    }
+    __atomic_store_n(&pps_page->gen, pps_page->gen + 1, __ATOMIC_RELEASE);
 }
 
 static int open_pty(void)
@@ -152,7 +207,13 @@ static void usage(FILE *out)
             "  --nofix START:DUR    no fix (RMC V, GGA quality 0) during that window\n"
             "  --garbage START:DUR  binary garbage between sentences\n"
             "  --badsum START:DUR   wrong checksums\n"
-            "  --unplug START:DUR   close the pty, recreate it after DUR\n"
+            "  --unplug START:DUR   close the pty (and stop pulses), recreate it after DUR\n"
+            "  --silent START:DUR   no NMEA during that window (pulses go on)\n"
+            "  --pps PATH           emit PPS as a fakepps page at PATH (see fakepps.h)\n"
+            "  --pps-jitter S       Gaussian jitter of the pulse (default 0)\n"
+            "  --pps-delay S        fixed delay of the pulse after the second (cable, default 0)\n"
+            "  --pps-width S        pulse width: the clear edge follows (default 0.1)\n"
+            "  --pps-miss START:DUR no pulses during that window\n"
             "  --jump START:S       simulated time jumps by S seconds from START on\n"
             "  --rollover           dates 1024 weeks in the past (GPS week-rollover bug)\n"
             "  --leap               insert a leap second (23:59:60) at the next UTC midnight\n"
@@ -170,6 +231,11 @@ int main(int argc, char **argv)
         {"badsum", required_argument, NULL, 'B'},  {"unplug", required_argument, NULL, 'U'},
         {"jump", required_argument, NULL, 'J'},    {"rollover", no_argument, NULL, 'R'},
         {"leap", no_argument, NULL, 'P'},          {"start-at", required_argument, NULL, 'S'},
+        {"silent", required_argument, NULL, 'Q'},  {"pps", required_argument, NULL, 'p'},
+        {"pps-jitter", required_argument, NULL, 'x'},
+        {"pps-delay", required_argument, NULL, 'y'},
+        {"pps-width", required_argument, NULL, 'w'},
+        {"pps-miss", required_argument, NULL, 'm'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -191,6 +257,12 @@ int main(int argc, char **argv)
         case 'R': opt.rollover = true; break;
         case 'P': opt.leap = true; break;
         case 'S': opt.start_at = optarg; break;
+        case 'Q': ok = parse_window(optarg, &opt.silent); break;
+        case 'p': opt.pps_path = optarg; break;
+        case 'x': opt.pps_jitter_s = atof(optarg); ok = opt.pps_jitter_s >= 0; break;
+        case 'y': opt.pps_delay_s = atof(optarg); ok = fabs(opt.pps_delay_s) < 0.1; break;
+        case 'w': opt.pps_width_s = atof(optarg); ok = opt.pps_width_s > 0 && opt.pps_width_s < 0.9; break;
+        case 'm': ok = parse_window(optarg, &opt.pps_miss); break;
         case 'v': opt.verbose = true; break;
         case 'h': usage(stdout); return 0;
         default: ok = false;
@@ -214,7 +286,7 @@ int main(int argc, char **argv)
         }
         offset_ns = nt_from_utc(y, mo, d, h, mi, s, 0) - t0;
     }
-    if (open_pty() < 0) {
+    if (open_pty() < 0 || (opt.pps_path != NULL && open_pps() < 0)) {
         return 1;
     }
     bool leap_done = false, unplugged = false;
@@ -241,8 +313,22 @@ int main(int argc, char **argv)
         if (lat < 0) {
             lat = 0;
         }
+        int64_t pulse = second - shift;
+        bool pulse_clear_pending = false;
+        if (pps_page != NULL && !unplugged && !in_window(&opt.pps_miss, elapsed)) {
+            pulse += nt_from_s(opt.pps_delay_s + gaussian() * opt.pps_jitter_s);
+            pps_edge(true, pulse);
+            pulse_clear_pending = true;
+            if (opt.pps_width_s < lat) {
+                pps_edge(false, pulse + nt_from_s(opt.pps_width_s));
+                pulse_clear_pending = false;
+            }
+        }
         sleep_until(second - shift + nt_from_s(lat));
-        if (stop || unplugged) {
+        if (stop || unplugged || in_window(&opt.silent, elapsed)) {
+            if (pulse_clear_pending) {
+                pps_edge(false, pulse + nt_from_s(opt.pps_width_s));
+            }
             continue;
         }
         struct gpssim_epoch e = {.utc_ns = second, .fix = !in_window(&opt.nofix, elapsed),
@@ -266,11 +352,17 @@ int main(int argc, char **argv)
             send_paced(junk, sizeof(junk));
         }
         send_paced(buf, n);
+        if (pulse_clear_pending) {
+            pps_edge(false, pulse + nt_from_s(opt.pps_width_s));
+        }
         if (opt.verbose) {
             fprintf(stderr, "gpssim: sent %zu bytes for %lld%s\n", n,
                     (long long)(second / NT_NS_PER_S), e.fix ? "" : " (no fix)");
         }
     }
     close_pty();
+    if (opt.pps_path != NULL) {
+        unlink(opt.pps_path);
+    }
     return 0;
 }
