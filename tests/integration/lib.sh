@@ -3,6 +3,17 @@
 # and ended by PID at exit; every wait is bounded.
 set -u
 
+# A test that sets GN_OWN_IPC=1 before sourcing runs in an IPC namespace of its own (as root):
+# the ntpd SHM segments gpsd creates (keys 0x4e545030 + unit) then belong to the test, never
+# to the machine's own time service, and vanish with it.
+if [ "${GN_OWN_IPC:-0}" = 1 ] && [ "${GN_IN_IPC_NS:-0}" != 1 ]; then
+    if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+        echo "SKIPPED: needs root and unshare (a private IPC namespace for the SHM segments)" >&2
+        exit 77
+    fi
+    GN_IN_IPC_NS=1 exec unshare --ipc bash "$0" "$@"
+fi
+
 : "${GN_BIN:?GN_BIN must point at build/bin}"
 : "${GN_SRC:?GN_SRC must point at the source tree}"
 GN_TMP=$(mktemp -d /tmp/gntest.XXXXXX)

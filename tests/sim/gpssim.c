@@ -43,6 +43,7 @@ static struct {
     double jump_at_s, jump_s;
     bool rollover, leap, verbose;
     const char *start_at;
+    long print_n;
 } opt = {.latency_s = 0.1, .baud = 9600, .talker = "GP", .seed = 1, .duration_s = 0,
          .jump_at_s = -1, .pps_width_s = 0.1};
 
@@ -191,6 +192,22 @@ static void send_paced(const char *buf, size_t len)
     }
 }
 
+/* --print: the same epochs the pty would carry, timed by whoever replays them. */
+static int print_log(int64_t offset_ns)
+{
+    int64_t second = ((sys_now() + offset_ns) / NT_NS_PER_S + 1) * NT_NS_PER_S;
+    for (long i = 0; i < opt.print_n; i++, second += NT_NS_PER_S) {
+        struct gpssim_epoch e = {.utc_ns = second, .fix = true};
+        snprintf(e.talker, sizeof(e.talker), "%s", opt.talker);
+        char buf[1024];
+        size_t n = gpssim_nmea_epoch(&e, buf, sizeof(buf));
+        if (fwrite(buf, 1, n, stdout) != n) {
+            return 1;
+        }
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -217,6 +234,8 @@ static void usage(FILE *out)
             "  --jump START:S       simulated time jumps by S seconds from START on\n"
             "  --rollover           dates 1024 weeks in the past (GPS week-rollover bug)\n"
             "  --leap               insert a leap second (23:59:60) at the next UTC midnight\n"
+            "  --print N            write N seconds of NMEA from the next second on to stdout, at\n"
+            "                       once, and exit (a log for gpsfake, which paces it)\n"
             "  -v                   log each second to stderr\n");
 }
 
@@ -236,6 +255,7 @@ int main(int argc, char **argv)
         {"pps-delay", required_argument, NULL, 'y'},
         {"pps-width", required_argument, NULL, 'w'},
         {"pps-miss", required_argument, NULL, 'm'},
+        {"print", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -263,6 +283,7 @@ int main(int argc, char **argv)
         case 'y': opt.pps_delay_s = atof(optarg); ok = fabs(opt.pps_delay_s) < 0.1; break;
         case 'w': opt.pps_width_s = atof(optarg); ok = opt.pps_width_s > 0 && opt.pps_width_s < 0.9; break;
         case 'm': ok = parse_window(optarg, &opt.pps_miss); break;
+        case 'O': opt.print_n = atol(optarg); ok = opt.print_n > 0; break;
         case 'v': opt.verbose = true; break;
         case 'h': usage(stdout); return 0;
         default: ok = false;
@@ -285,6 +306,9 @@ int main(int argc, char **argv)
             return 2;
         }
         offset_ns = nt_from_utc(y, mo, d, h, mi, s, 0) - t0;
+    }
+    if (opt.print_n > 0) {
+        return print_log(offset_ns);
     }
     if (open_pty() < 0 || (opt.pps_path != NULL && open_pps() < 0)) {
         return 1;
