@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * gpsdc: the gpsd client driver. libgps does the connection and the JSON; this file maps
- * gpsd's reports (TOFF, PPS, TPV, DEVICE) onto the refclock layer's samples, pulses and
- * states, in a pure function, and keeps the socket in gpsntpd's poll loop: libgps's socket is
- * switched to non-blocking so that gps_read() never waits, and every complete line libgps has
- * buffered is drained on each wake-up (poll() cannot see libgps's buffer). gpsd going away
- * (EOF, read error) goes back to the layer, which reconnects with backoff.
+ * gpsdc: the gpsd client driver. libgps does the connection, the WATCH request and the JSON
+ * parsing; this file maps gpsd's reports (TOFF, PPS, TPV, DEVICE) onto the refclock layer's
+ * samples, pulses and states, in a pure function, and keeps the socket in gpsntpd's poll loop,
+ * non-blocking. It reads gpsd's lines itself rather than through gps_read(), so that each line
+ * goes through gpsdc_unpack(), which gets through the lines on which libgps's gps_unpack()
+ * never returns (see gpsdc.h). gpsd going away (EOF, read error) goes back to the layer, which
+ * reconnects with backoff.
  */
 #include "drivers/gpsdc.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/log.h"
 #include "common/ntime.h"
@@ -22,6 +24,8 @@
 /* Lines handled per wake-up: bounds the time spent if gpsd floods us (AIS, raw data); what is
  * left waits for the next data, one second away. */
 #define MAX_LINES_PER_WAKE 256
+/* Reads per wake-up: bounds a flood without newlines. */
+#define MAX_READS_PER_WAKE 64
 /* gpsd hands a report over within milliseconds of stamping it; an older one is stale (the
  * same 5 s ntpd allows SHM samples). */
 #define MAX_AGE_NS (5 * NT_NS_PER_S)
@@ -30,6 +34,29 @@
 #define MAX_SEC 9000000000LL
 
 /* --- the pure mapping ------------------------------------------------------------------ */
+
+/* Exported by libgps but not declared in <gps.h>: what gps_unpack() runs on each object of a
+ * line; *end is set where the object ended (NULL at the end of the line). -1: no object of a
+ * known class is left. */
+int libgps_json_unpack(const char *buf, struct gps_data_t *gpsdata, const char **end);
+
+bool gpsdc_unpack(const char *line, struct gps_data_t *d)
+{
+    if (line[0] != '{') {
+        return true; /* not JSON: nothing to unpack, as gps_unpack() */
+    }
+    const char *p = line;
+    while (p != NULL && *p != '\0') {
+        const char *prev = p;
+        if (libgps_json_unpack(p, d, &p) == -1) {
+            return true;
+        }
+        if (p != NULL && p <= prev) {
+            return false; /* no progress: gps_unpack() would repeat this step forever */
+        }
+    }
+    return true;
+}
 
 void gpsdc_prepare(struct gps_data_t *d)
 {
@@ -220,8 +247,11 @@ struct gpsdc_priv {
     bool connect_logged;     /* a connection failure was logged (cleared on success) */
     bool missing_logged;     /* "gpsd does not have the device" was logged */
     bool error_logged;       /* a gpsd ERROR was logged on this connection */
+    bool discarding;         /* dropping the rest of an overlong line */
     uint64_t pulse_seq;      /* gpsd gives no sequence number: ours */
     struct gpsdc_state st;
+    size_t len;              /* bytes in buf */
+    char buf[GPSDC_LINE_MAX + 1];
 };
 
 static const char *drv_check(const char *param, const char *const *keys,
@@ -251,6 +281,8 @@ static int drv_open(struct rc_src *src)
     const char *device = rc_option(src, "device");
     gpsdc_init(&p->st, rc_option(src, "pps") != NULL, device);
     memset(&p->gd, 0, sizeof(p->gd));
+    p->len = 0;
+    p->discarding = false;
     errno = 0;
     if (gps_open(host, port, &p->gd) != 0) {
         /* libgps reports its own (negative) codes in errno; gps_errstr names them. */
@@ -341,27 +373,58 @@ static void report(struct rc_src *src, struct gpsdc_priv *p, const struct gpsdc_
     }
 }
 
+static void handle_line(struct rc_src *src, struct gpsdc_priv *p, char *line, size_t len)
+{
+    if (len > 0 && line[len - 1] == '\r') {
+        line[len - 1] = '\0';
+    }
+    gpsdc_prepare(&p->gd);
+    if (!gpsdc_unpack(line, &p->gd)) {
+        rc_count(src, RC_CNT_BAD_FORMAT);
+        return;
+    }
+    struct gpsdc_event ev;
+    gpsdc_map(&p->st, &p->gd, &ev);
+    report(src, p, &ev);
+}
+
 static int drv_on_readable(struct rc_src *src, int fd)
 {
-    (void)fd;
     struct gpsdc_priv *p = rc_priv(src);
-    for (int i = 0; i < MAX_LINES_PER_WAKE; i++) {
-        gpsdc_prepare(&p->gd);
-        errno = 0;
-        /* One line per call: from libgps's buffer, or after one non-blocking recv(). 0 when
-         * no complete line is left; -1 on EOF (errno 0), a read error, or a line longer than
-         * libgps's buffer. */
-        int r = gps_read(&p->gd, NULL, 0);
-        if (r < 0) {
-            int e = errno;
-            return e > 0 ? -e : -EPIPE;
+    int lines = 0, reads = 0;
+    while (lines < MAX_LINES_PER_WAKE) {
+        char *nl = memchr(p->buf, '\n', p->len);
+        if (nl != NULL) {
+            size_t n = (size_t)(nl - p->buf);
+            *nl = '\0';
+            if (!p->discarding) {
+                handle_line(src, p, p->buf, n);
+            }
+            p->discarding = false;
+            p->len -= n + 1;
+            memmove(p->buf, nl + 1, p->len);
+            lines++;
+            continue;
         }
+        if (p->len == GPSDC_LINE_MAX) {
+            /* Longer than anything gpsd sends: drop it up to its newline. */
+            if (!p->discarding) {
+                rc_count(src, RC_CNT_BAD_LENGTH);
+            }
+            p->discarding = true;
+            p->len = 0;
+        }
+        if (reads++ == MAX_READS_PER_WAKE) {
+            break;
+        }
+        ssize_t r = recv(fd, p->buf + p->len, GPSDC_LINE_MAX - p->len, 0);
         if (r == 0) {
-            return 0;
+            return -EPIPE; /* gpsd closed the connection */
         }
-        struct gpsdc_event ev;
-        gpsdc_map(&p->st, &p->gd, &ev);
-        report(src, p, &ev);
+        if (r < 0) {
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? 0 : -errno;
+        }
+        p->len += (size_t)r;
     }
     return 0;
 }

@@ -23,9 +23,10 @@
  *   device       only this receiver's reports (gpsd's WATCH "device"), else gpsd's first
  *   pps          this source reports gpsd's PPS pulses instead of TOFF samples
  *
- * This header exposes the pure mapping from an unpacked gpsd report (struct gps_data_t as
- * libgps fills it) to what the driver reports, so that tests and the fuzz target can drive it
- * with gpsd JSON through libgps's own gps_unpack().
+ * This header exposes the pure part: the guarded unpacking of one line of gpsd JSON through
+ * libgps's own parser, and the mapping from the unpacked report (struct gps_data_t as libgps
+ * fills it) to what the driver reports, so that tests and the fuzz target drive exactly what
+ * the driver runs.
  */
 #ifndef GN_GPSDC_H
 #define GN_GPSDC_H
@@ -36,6 +37,8 @@
 
 #define GPSDC_DEFAULT_PORT "2947"
 #define GPSDC_PATH_MAX 128
+/* gpsd's longest line (libgps's GPS_JSON_RESPONSE_MAX); a longer one is dropped and counted. */
+#define GPSDC_LINE_MAX 4096
 
 /* Per-source state of the mapping: de-duplication and the receiver's fix. Zero it, then
  * gpsdc_init. */
@@ -70,17 +73,28 @@ struct gpsdc_event {
     char text[GPSDC_PATH_MAX];  /* the device path, or gpsd's error message */
 };
 
-/* Before each gps_read(): clear what libgps accumulates across messages (the set mask, the
+/* Before each line: clear what libgps accumulates across messages (the set mask, the
  * TOFF/PPS times, the device's activation), so that gpsdc_map sees one message only. */
 void gpsdc_prepare(struct gps_data_t *d);
+
+/*
+ * Unpack one line from gpsd (without its newline) into d, as libgps's gps_unpack() does, but
+ * giving up where gps_unpack() would never return: libgps 3.22 parses one object after another
+ * from where the last stopped, and when a parse stops short of an object start (the ',' in
+ * `{"class":"TOFF",...},{"class":"PPS"}`, the '[' of an unknown array attribute) it repeats the
+ * same step forever. Such a line from a newer or broken gpsd would stop gpsntpd's event loop,
+ * so the driver reads gpsd's lines itself and unpacks them here. A line that is not a JSON
+ * object leaves d as it was (true). false: a line libgps cannot get through; ignore d then.
+ */
+bool gpsdc_unpack(const char *line, struct gps_data_t *d);
 
 /* pps: the source reports pulses; device: filter path or NULL/"" for any. */
 void gpsdc_init(struct gpsdc_state *st, bool pps, const char *device);
 
 /*
- * Map one report. d is the struct libgps filled for exactly one message (gpsdc_prepare before
- * the read). libgps 3.22
- * stores a TOFF's times in d->pps rather than d->toff; both are understood. Pure.
+ * Map one report. d is the struct libgps filled for exactly one message (gpsdc_prepare, then
+ * gpsdc_unpack). libgps 3.22 stores a TOFF's times in d->pps rather than d->toff; both are
+ * understood. Pure.
  */
 enum gpsdc_kind gpsdc_map(struct gpsdc_state *st, const struct gps_data_t *d,
                           struct gpsdc_event *ev);

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * libFuzzer target for what gpsd sends the gpsd driver: the input is split into lines, each
- * unpacked by libgps's own gps_unpack() (the same code gps_read() runs) and mapped by
- * gpsdc_map(), through two sources at once (a TOFF source without a device filter and a
- * pulse source with one). Aborts when a mapping breaks what the driver relies on: samples and
- * pulses with times in range and only on the right kind of source, a repeat never reported
- * twice, strings always terminated.
+ * unpacked by gpsdc_unpack() (libgps's parser, guarded against the lines on which libgps's
+ * own gps_unpack() never returns: the fuzzer found those) and mapped by gpsdc_map(), through
+ * two sources at once (a TOFF source without a device filter and a pulse source with one). Aborts when a
+ * mapping breaks what the driver relies on: samples and pulses with times in range and only on
+ * the right kind of source, a repeat never reported twice, strings always terminated.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -66,7 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         start = end + 1;
 
         gpsdc_prepare(&gd);
-        gps_unpack(line, &gd);
+        if (!gpsdc_unpack(line, &gd)) {
+            continue;
+        }
         struct gpsdc_event ev;
         int64_t prev_real = toff.last_real_ns, prev_clock = toff.last_clock_ns;
         enum gpsdc_kind k = gpsdc_map(&toff, &gd, &ev);

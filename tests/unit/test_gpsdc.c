@@ -32,7 +32,9 @@ static enum gpsdc_kind feed(struct gpsdc_state *st, const char *json, struct gps
     char buf[1024];
     snprintf(buf, sizeof(buf), "%s", json);
     gpsdc_prepare(&gd);
-    gps_unpack(buf, &gd);
+    if (!gpsdc_unpack(buf, &gd)) {
+        return GPSDC_BAD;
+    }
     return gpsdc_map(st, &gd, ev);
 }
 
@@ -43,6 +45,32 @@ static enum gpsdc_kind feed(struct gpsdc_state *st, const char *json, struct gps
     "{\"class\":\"PPS\",\"device\":\"" dev "\",\"real_sec\":" #rs ",\"real_nsec\":0"          \
     ",\"clock_sec\":" #cs ",\"clock_nsec\":" #cn ",\"precision\":-20}"
 #define TPV(dev, mode) "{\"class\":\"TPV\",\"device\":\"" dev "\",\"mode\":" #mode "}"
+
+/* Lines on which libgps 3.22's gps_unpack() never returns (found by fuzz_gpsd): the driver's
+ * own unpacking gives up on them at once, and the next good line is read as usual. */
+static void test_unpack_guard(void)
+{
+    static const char *const hang[] = {
+        "{\"class\":\"DEVICES\",\"\\devices\":[{\"class\":\"DEVICE\",\"path\":"
+        "\"/dev/ttyUSB0\",\"pa,ity\":\"N\"}]}",
+        "{\"class\":\"TOFF\",\"device\":\"/dev/x\",\"real_sec\":1},{\"class\":\"PPS\"}",
+        "{\"class\":\"TPV\",\"x\":[{\"class\":\"TPV\"}]}",
+        "{\"class\":\"TPV\"}x\"class\":\"TPV\"",
+    };
+    alarm(10); /* a regression hangs here: fail fast, not at ctest's timeout */
+    for (size_t i = 0; i < sizeof(hang) / sizeof(hang[0]); i++) {
+        gpsdc_prepare(&gd);
+        CHECK(!gpsdc_unpack(hang[i], &gd));
+    }
+    alarm(0);
+    gpsdc_prepare(&gd);
+    CHECK(gpsdc_unpack("not json", &gd) && gd.set == 0); /* ignored, as gps_unpack() does */
+    struct gpsdc_state st;
+    struct gpsdc_event ev;
+    gpsdc_init(&st, false, NULL);
+    CHECK_INT(feed(&st, TOFF("/dev/ttyUSB0", 1700000000, 0, 1700000000, 612345678), &ev),
+              GPSDC_SAMPLE);
+}
 
 static void test_mapping(void)
 {
@@ -271,6 +299,25 @@ static void test_driver(void)
     printf("driver: state %s samples %llu offset %.3f s\n", rc_state_name(st.state),
            (unsigned long long)st.samples, st.offset_s);
 
+    /* A line libgps's gps_unpack() never returns from, and an overlong one: counted and
+     * dropped, the loop goes on (a hang here ends the test at the alarm) and the next report
+     * is read (a stale one: counted as such). */
+    uint64_t stale_before = st.counters[RC_CNT_STALE];
+    alarm(10);
+    send_str(fd, "{\"class\":\"TOFF\",\"device\":\"/dev/x\",\"real_sec\":1},{\"class\":\"PPS\"}\n");
+    static char longline[GPSDC_LINE_MAX + 100];
+    memset(longline, 'x', sizeof(longline) - 2);
+    longline[sizeof(longline) - 2] = '\n';
+    send_str(fd, longline);
+    toff_line(l1, sizeof(l1), base_s - 20, sys_now() - 20 * S);
+    send_str(fd, l1);
+    run_loop_for(100 * NT_NS_PER_MS);
+    alarm(0);
+    st = status_of();
+    CHECK_INT(st.counters[RC_CNT_BAD_FORMAT], 1);
+    CHECK_INT(st.counters[RC_CNT_BAD_LENGTH], 1);
+    CHECK_INT(st.counters[RC_CNT_STALE], stale_before + 1);
+
     /* gpsd goes away: the layer reconnects (first retry after 1 s). */
     close(fd);
     run_loop_for(100 * NT_NS_PER_MS);
@@ -298,6 +345,7 @@ int main(void)
     check_seed(1);
     log_init(true, LOG_LVL_INFO);
     test_mapping();
+    test_unpack_guard();
     test_addr();
     test_driver();
     return check_result();
