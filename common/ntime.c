@@ -5,6 +5,7 @@
  */
 #include "common/ntime.h"
 
+#include <math.h>
 #include <stdio.h>
 
 int64_t nt_from_timespec(struct timespec ts)
@@ -81,7 +82,7 @@ uint32_t nt_to_ntp_short(double d_s)
     if (d_s >= 65535.0 + 65535.0 / 65536.0) {
         return 0xffffffffu;
     }
-    return (uint32_t)(d_s * 65536.0 + 0.5);
+    return (uint32_t)ceil(d_s * 65536.0);
 }
 
 double nt_from_ntp_short(uint32_t v)

@@ -44,7 +44,8 @@ uint64_t nt_to_ntp64(int64_t t_ns);
 int64_t nt_from_ntp64(uint64_t ntp, int64_t pivot_ns);
 
 /* NTP short format (16.16 unsigned seconds), used for root delay and root dispersion.
- * Negative inputs give 0; inputs beyond 65535.99998 s saturate. */
+ * Rounded up: these are error bounds, and a bound rounded down (2 us sent as 0) would claim
+ * more than is known. Negative inputs give 0; inputs beyond 65535.99998 s saturate. */
 uint32_t nt_to_ntp_short(double d_s);
 double nt_from_ntp_short(uint32_t v);
 

@@ -56,6 +56,8 @@ static void test_short_format(void)
     CHECK(nt_to_ntp_short(-1.0) == 0);
     CHECK(nt_to_ntp_short(1.0) == 0x10000);
     CHECK(nt_to_ntp_short(0.5) == 0x8000);
+    CHECK(nt_to_ntp_short(2e-6) == 1);                   /* a bound is rounded up, never to 0 */
+    CHECK(nt_to_ntp_short(1.0 + 1e-9) == 0x10001);
     CHECK(nt_to_ntp_short(1e9) == 0xffffffffu);
     CHECK_NEAR(nt_from_ntp_short(0x18000), 1.5, 1e-12);
 }
