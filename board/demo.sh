@@ -1,8 +1,9 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-2-Clause
 # The main job, for a newcomer: install what is missing, build, then run gpsntpd against a
-# simulated GPS receiver on a pty, serving NTP on loopback (127.0.0.2:123), and show what it
-# sees. The daemon runs with -x: the system clock is never touched.
+# simulated GPS receiver (NMEA on a pty, and its pulse-per-second through the PPS test double,
+# see docs/simulator.md), serving NTP on loopback (127.0.0.2:123), and show what it sees.
+# The daemon runs with -x: the system clock is never touched.
 #   GN_DEMO_SECONDS=N   how long to let the daemon lock before printing (default 20)
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,16 +24,19 @@ trap cleanup EXIT INT TERM
 
 seconds=${GN_DEMO_SECONDS:-20}
 # A receiver whose time is 250 ms ahead of this machine's clock, so that the served time
-# visibly follows the reference rather than the local clock.
-"$bin/gpsntp-gpssim" --link "$tmp/gps0" --offset 0.250 --duration $((seconds + 30)) \
-    >"$tmp/gpssim.out" 2>&1 &
+# visibly follows the reference rather than the local clock. Its NMEA wobbles by 5 ms; its
+# pulse by 1 us.
+"$bin/gpsntp-gpssim" --link "$tmp/gps0" --pps "$tmp/pps0" --offset 0.250 --jitter 0.005 \
+    --pps-jitter 1e-6 --duration $((seconds + 30)) >"$tmp/gpssim.out" 2>&1 &
 pids="$pids $!"
-for _ in $(seq 50); do [ -e "$tmp/gps0" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -e "$tmp/pps0" ] && break; sleep 0.1; done
 [ -e "$tmp/gps0" ] || { cat "$tmp/gpssim.out"; echo "demo: the simulator did not start" >&2; exit 1; }
 
 cat >"$tmp/gpsntpd.conf" <<CONF
 # Simulated receiver; the simulator's first sentence leaves 0.1 s after the second.
 refclock nmea $tmp/gps0 baud 9600 offset 0.1 refid GPS
+# Its pulse-per-second, each pulse's second named by the NMEA source.
+refclock pps $tmp/pps0 lock GPS refid PPS
 bindaddress 127.0.0.2
 allow 127.0.0.0/8
 makestep 0.1 -1
@@ -40,10 +44,12 @@ controlsocket $tmp/gpsntpd.sock
 CONF
 echo "=== configuration ($tmp/gpsntpd.conf)"
 cat "$tmp/gpsntpd.conf"
-"$bin/gpsntpd" -d -x -f "$tmp/gpsntpd.conf" 2>"$tmp/gpsntpd.log" &
+# The PPS test double makes the simulator's pulse page a kernel PPS device for the daemon.
+LD_PRELOAD="$src/build/lib/libgpsntp-fakepps.so" \
+    "$bin/gpsntpd" -d -x -f "$tmp/gpsntpd.conf" 2>"$tmp/gpsntpd.log" &
 pids="$pids $!"
 
-echo "=== letting gpsntpd lock to the simulated receiver for $seconds s"
+echo "=== letting gpsntpd lock to the simulated receiver and its pulses for $seconds s"
 sleep "$seconds"
 ctl() { "$bin/gpsntpctl" -s "$tmp/gpsntpd.sock" "$@"; }
 echo "=== gpsntpctl sources"
