@@ -70,7 +70,7 @@ disp=$(ask root_dispersion_s)
 num "$disp < 500e-6" || gn_fail "root dispersion $disp s with PPS, expected well under the NMEA's milliseconds"
 
 # No fix (20-25): the NMEA source says so and the pulses are not labelled.
-at 22
+at 19
 rej0=$(src pps0 counters.pulse_rejected)
 at 24
 show "receiver has no fix"
