@@ -3,9 +3,10 @@
  * libFuzzer target for what gpsd sends the gpsd driver: the input is split into lines, each
  * unpacked by gpsdc_unpack() (libgps's parser, guarded against the lines on which libgps's
  * own gps_unpack() never returns: the fuzzer found those) and mapped by gpsdc_map(), through
- * two sources at once (a TOFF source without a device filter and a pulse source with one). Aborts when a
- * mapping breaks what the driver relies on: samples and pulses with times in range and only on
- * the right kind of source, a repeat never reported twice, strings always terminated.
+ * two sources at once (a TOFF source without a device filter and a pulse source with one).
+ * Aborts when a mapping breaks what the driver relies on: samples and pulses with times in
+ * range and only on the right kind of source, a repeat never reported twice, strings always
+ * terminated.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -17,9 +18,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* libgps's client buffer holds two of gpsd's largest responses (GPS_JSON_RESPONSE_MAX, 4096);
- * a longer line ends the connection before it is unpacked. */
-#define MAX_LINE 8192
+/* The driver drops a line that fills its buffer (counted as bad_length) unread. */
+#define MAX_LINE GPSDC_LINE_MAX
 
 static struct gps_data_t gd;
 
@@ -58,12 +58,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *nl = memchr(data + start, '\n', size - start);
         size_t end = nl != NULL ? (size_t)(nl - data) : size;
         size_t len = end - start;
-        if (len > MAX_LINE) {
-            len = MAX_LINE; /* libgps never hands over a longer line */
-        }
-        memcpy(line, data + start, len);
-        line[len] = '\0';
+        const uint8_t *from = data + start;
         start = end + 1;
+        if (len >= MAX_LINE) {
+            continue; /* the driver's buffer fills without a newline: dropped unread */
+        }
+        memcpy(line, from, len);
+        line[len] = '\0';
 
         gpsdc_prepare(&gd);
         if (!gpsdc_unpack(line, &gd)) {

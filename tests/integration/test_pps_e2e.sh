@@ -6,7 +6,9 @@
 # shows the PPS source selected, its jitter and the NMEA latency measured against it. Then the
 # faults: pulses while the receiver has no fix are rejected; with NMEA lost the pulses carry on
 # alone; with the pulses lost the server falls back to NMEA (reference ID GPS, a wider
-# dispersion) and counts the missed pulses; when they return, PPS is selected again.
+# dispersion) and counts the missed pulses; when they return, PPS is selected again. Last, the
+# receiver is unplugged (its PPS device disappears: ENODEV) and plugged back: gpsntpd, which
+# has dropped root and CAP_SYS_TIME by then, reopens the new device by itself.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || gn_skip "python3 is not installed"
 preload="$GN_BUILD/lib/libgpsntp-fakepps.so"
@@ -14,11 +16,11 @@ preload="$GN_BUILD/lib/libgpsntp-fakepps.so"
 
 # The receiver's time is 30 ms ahead of this machine's clock; its NMEA leaves 0.1 s after the
 # second with 5 ms of jitter; its pulse has 1 us of jitter and 200 us of cable delay.
-# Timeline (s from start): no fix 20-25, NMEA silent 30-38, no pulses 42-52.
+# Timeline (s from start): no fix 20-25, NMEA silent 30-38, no pulses 42-52, unplugged 62-65.
 shift_s=0.030
 "$GN_BIN/gpsntp-gpssim" --link "$GN_TMP/gps0" --pps "$GN_TMP/pps0" --offset $shift_s \
-    --jitter 0.005 --pps-jitter 1e-6 --pps-delay 200e-6 --duration 66 \
-    --nofix 20:5 --silent 30:8 --pps-miss 42:10 >"$GN_TMP/gpssim.out" 2>&1 &
+    --jitter 0.005 --pps-jitter 1e-6 --pps-delay 200e-6 --duration 90 \
+    --nofix 20:5 --silent 30:8 --pps-miss 42:10 --unplug 62:3 >"$GN_TMP/gpssim.out" 2>&1 &
 gn_track $!
 gn_wait_for 5 test -e "$GN_TMP/pps0" || gn_fail "simulator did not start"
 t0=$(date +%s)
@@ -106,5 +108,12 @@ show "pulses back"
 missed=$(src pps0 counters.missed_pulse)
 [ "$missed" -ge 5 ] || gn_fail "missed pulses counted: $missed, expected about 10"
 [ "$(ask refid)" = PPS ] || gn_fail "served reference ID is not PPS again"
+
+at 64
+show "receiver unplugged"
+[ "$(src pps0 state)" != OK ] || gn_fail "PPS source still OK while its device is gone"
+reopened() { [ "$(src pps0 counters.reconnect)" -ge 1 ] && pps_selected; }
+gn_wait_for 20 reopened || { show "PPS not back after replug"; gn_fail "PPS device not reopened"; }
+show "receiver plugged back"
 gn_stop_daemon
-echo "PASS: stratum 1 on PPS (jitter $jitter s, NMEA latency $latency s), no-fix pulses rejected, PPS alone through NMEA loss, NMEA fallback, $missed missed pulses counted"
+echo "PASS: stratum 1 on PPS (jitter $jitter s, NMEA latency $latency s), no-fix pulses rejected, PPS alone through NMEA loss, NMEA fallback, $missed missed pulses counted, device reopened after an unplug"

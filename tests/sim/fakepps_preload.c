@@ -4,8 +4,10 @@
  * the simulator writes, see fakepps.h) behave as a kernel PPS device. It answers the five
  * ioctls of linux/pps.h as drivers/pps/pps.c does: GETPARAMS, SETPARAMS (CAP_SYS_TIME only),
  * GETCAP, FETCH (with the kernel's timeout rules), KC_BIND (not supported, as on kernels
- * without CONFIG_NTP_PPS). Every other ioctl, and every PPS ioctl on anything that is not a
- * fakepps page, goes to the real ioctl: on a real /dev/pps0 or a tty the double is invisible.
+ * without CONFIG_NTP_PPS); once the simulator has deleted the page, every one fails with
+ * ENODEV, as on an unregistered source. Every other ioctl, and every PPS ioctl on anything
+ * that is not a fakepps page, goes to the real ioctl: on a real /dev/pps0 or a tty the double
+ * is invisible.
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -35,14 +37,16 @@ static int real_ioctl(int fd, unsigned long req, void *arg)
 }
 
 /* The fakepps page behind fd, mapped shared, or NULL when fd is anything else. *writable
- * says whether the mode can be recorded (not through a read-only descriptor). */
-static struct fakepps_page *map_page(int fd, bool *writable)
+ * says whether the mode can be recorded (not through a read-only descriptor); *removed that
+ * the simulator has deleted the page (its receiver was unplugged). */
+static struct fakepps_page *map_page(int fd, bool *writable, bool *removed)
 {
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
         st.st_size < (off_t)sizeof(struct fakepps_page)) {
         return NULL;
     }
+    *removed = st.st_nlink == 0;
     int prot = PROT_READ | PROT_WRITE;
     void *m = mmap(NULL, sizeof(struct fakepps_page), prot, MAP_SHARED, fd, 0);
     if (m == MAP_FAILED) {
@@ -196,14 +200,14 @@ int ioctl(int fd, unsigned long req, ...)
         req != PPS_FETCH && req != PPS_KC_BIND) {
         return real_ioctl(fd, req, arg);
     }
-    bool writable = false;
-    struct fakepps_page *p = map_page(fd, &writable);
+    bool writable = false, removed = false;
+    struct fakepps_page *p = map_page(fd, &writable, &removed);
     if (p == NULL) {
         return real_ioctl(fd, req, arg);
     }
-    int saved = 0;
-    int rc = emulate(p, writable, req, arg);
-    if (rc < 0) {
+    int saved = ENODEV; /* as on a descriptor of an unregistered PPS source */
+    int rc = removed ? -1 : emulate(p, writable, req, arg);
+    if (rc < 0 && !removed) {
         saved = errno;
     }
     munmap(p, sizeof(*p));

@@ -118,6 +118,16 @@ static int open_pps(void)
     return 0;
 }
 
+/* Unplugged: the device goes away (its readers get ENODEV) and comes back as a new one. */
+static void close_pps(void)
+{
+    if (pps_page != NULL) {
+        munmap(pps_page, sizeof(*pps_page));
+        pps_page = NULL;
+        unlink(opt.pps_path);
+    }
+}
+
 /* One edge, stamped as the interrupt handler would: published once its time has come. */
 static void pps_edge(bool assert, int64_t stamp_ns)
 {
@@ -323,8 +333,9 @@ int main(int argc, char **argv)
             unplugged = !unplugged;
             if (unplugged) {
                 close_pty();
+                close_pps();
                 fprintf(stderr, "gpssim: unplugged\n");
-            } else if (open_pty() < 0) {
+            } else if (open_pty() < 0 || (opt.pps_path != NULL && open_pps() < 0)) {
                 return 1;
             }
         }
@@ -385,8 +396,6 @@ int main(int argc, char **argv)
         }
     }
     close_pty();
-    if (opt.pps_path != NULL) {
-        unlink(opt.pps_path);
-    }
+    close_pps();
     return 0;
 }
