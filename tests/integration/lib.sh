@@ -37,6 +37,10 @@ trap gn_cleanup EXIT INT TERM
 
 gn_fail() {
     echo "FAIL: $*" >&2
+    if [ -s "$GN_TMP/gpsntpd.log" ]; then
+        echo "--- the daemon's log, last 40 lines:" >&2
+        tail -n 40 "$GN_TMP/gpsntpd.log" >&2
+    fi
     exit 1
 }
 

@@ -37,12 +37,14 @@ makestep 0.01 -1
 CONF
 # The double works in ASan builds too: its ioctl comes first, then ASan's.
 LD_PRELOAD=$preload ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
-    gn_start_daemon "$GN_TMP/gpsntpd.conf"
+    gn_start_daemon "$GN_TMP/gpsntpd.conf" -v
 
 src() { gn_ctl -j sources | python3 "$GN_SRC/tests/integration/sources.py" "$2" "$1"; }
 trk() { gn_ctl -j tracking | python3 "$GN_SRC/tests/integration/sources.py" "$1"; }
-ask() { python3 "$GN_SRC/tests/integration/ntpquery.py" 127.0.0.1 $port 8 >"$GN_TMP/q.json" &&
-        python3 "$GN_SRC/tests/integration/sources.py" "$1" <"$GN_TMP/q.json"; }
+# ask: one measurement (best of 8 queries) into q.json; got FIELD: a field of it.
+ask() { python3 "$GN_SRC/tests/integration/ntpquery.py" 127.0.0.1 $port 8 >"$GN_TMP/q.json" ||
+        gn_fail "no answer from the server"; cat "$GN_TMP/q.json"; }
+got() { python3 "$GN_SRC/tests/integration/sources.py" "$1" <"$GN_TMP/q.json"; }
 at() { now=$(($(date +%s) - t0)); [ "$now" -lt "$1" ] && sleep $(($1 - now)); return 0; }
 show() { echo "--- t=$(($(date +%s) - t0)) s: $1"; gn_ctl sources; }
 num() { python3 -c "import sys; sys.exit(not ($1))"; }
@@ -51,6 +53,7 @@ pps_selected() { [ "$(src pps0 selected)" = true ] && [ "$(trk stratum)" = 1 ]; 
 gn_wait_for 15 pps_selected || { show "PPS not selected"; gn_fail "PPS not selected within 15 s"; }
 at 14
 show "locked to PPS"
+rej0=$(src pps0 counters.pulse_rejected)
 gn_ctl tracking
 [ "$(trk reference_name)" = PPS ] && [ "$(trk source)" = pps0 ] || gn_fail "tracking does not name PPS, pps0"
 jitter=$(src pps0 jitter_s)
@@ -62,23 +65,22 @@ echo "PPS jitter $jitter s, NMEA latency $latency s"
 
 # What a client sees: stratum 1, refid PPS, the receiver's time to well under a millisecond
 # (NMEA alone is good to milliseconds; the bound leaves room for loopback query noise).
-ask stratum >/dev/null || gn_fail "no answer from the server"
-cat "$GN_TMP/q.json"
-[ "$(ask stratum)" = 1 ] || gn_fail "served stratum is not 1"
-[ "$(ask refid)" = PPS ] || gn_fail "served reference ID is not PPS"
-served=$(ask offset_s)
+ask
+[ "$(got stratum)" = 1 ] || gn_fail "served stratum is not 1"
+[ "$(got refid)" = PPS ] || gn_fail "served reference ID is not PPS"
+served=$(got offset_s)
 num "abs($served - $shift_s) < 300e-6" || gn_fail "served offset $served s, expected $shift_s s"
-disp=$(ask root_dispersion_s)
+disp=$(got root_dispersion_s)
 num "$disp < 500e-6" || gn_fail "root dispersion $disp s with PPS, expected well under the NMEA's milliseconds"
 
-# No fix (20-25): the NMEA source says so and the pulses are not labelled.
-at 19
-rej0=$(src pps0 counters.pulse_rejected)
-at 24
-show "receiver has no fix"
-[ "$(src nmea0 state)" = "no fix" ] || gn_fail "NMEA state is not 'no fix'"
+# No fix (20-25): the NMEA source counts it and the pulses are not labelled. Counters, read
+# after the window, rather than a state seen inside it: a loaded machine may run this script
+# late, never the daemon's own bookkeeping.
+at 27
+show "after the no-fix period"
+[ "$(src nmea0 counters.no_fix)" -ge 3 ] || gn_fail "the NMEA source did not count the no-fix cycles"
 rej1=$(src pps0 counters.pulse_rejected)
-[ "$rej1" -gt "$rej0" ] || gn_fail "pulses without a fix were not rejected ($rej0 -> $rej1)"
+[ "$rej1" -ge $((rej0 + 3)) ] || gn_fail "pulses without a fix were not rejected ($rej0 -> $rej1)"
 
 # NMEA silent (30-38): PPS alone keeps the clock (it is known to within the bound).
 at 33
@@ -89,17 +91,20 @@ n1=$(src pps0 samples)
 [ "$n1" -gt "$n0" ] || gn_fail "PPS took no samples while NMEA was silent ($n0 -> $n1)"
 [ "$(trk stratum)" = 1 ] && [ "$(trk source)" = pps0 ] ||
     gn_fail "not stratum 1 on PPS while NMEA was silent"
-served=$(ask offset_s)
+ask
+served=$(got offset_s)
 num "abs($served - $shift_s) < 300e-6" || gn_fail "served offset $served s during NMEA loss"
 
 # Pulses lost (42-52): after DSC_LOST_S (5 s) without a pulse, back to NMEA and its wider
 # error bound.
-at 49
+at 45
+on_nmea() { [ "$(trk source)" = nmea0 ]; }
+gn_wait_for 10 on_nmea || { show "pulses lost"; gn_fail "did not fall back to NMEA when pulses stopped"; }
 show "pulses lost"
 gn_ctl tracking
-[ "$(trk source)" = nmea0 ] || gn_fail "did not fall back to NMEA when pulses stopped"
-[ "$(ask refid)" = GPS ] || gn_fail "served reference ID is not GPS on NMEA"
-disp=$(ask root_dispersion_s)
+ask
+[ "$(got refid)" = GPS ] || gn_fail "served reference ID is not GPS on NMEA"
+disp=$(got root_dispersion_s)
 num "$disp > 1e-3" || gn_fail "root dispersion $disp s on NMEA, expected the NMEA's milliseconds"
 
 # Pulses back: PPS selected again; the gap was counted.
@@ -107,7 +112,8 @@ gn_wait_for 12 pps_selected || { show "PPS not back"; gn_fail "PPS not reselecte
 show "pulses back"
 missed=$(src pps0 counters.missed_pulse)
 [ "$missed" -ge 5 ] || gn_fail "missed pulses counted: $missed, expected about 10"
-[ "$(ask refid)" = PPS ] || gn_fail "served reference ID is not PPS again"
+ask
+[ "$(got refid)" = PPS ] || gn_fail "served reference ID is not PPS again"
 
 at 64
 show "receiver unplugged"
