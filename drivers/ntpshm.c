@@ -210,6 +210,7 @@ struct shm_priv {
     int unit;
     unsigned polls;
     unsigned logged;
+    bool no_stat;       /* IPC_STAT refused on a segment we hold: removal cannot be seen */
     bool have_last;
     struct ntpshm_sample last;
 };
@@ -295,14 +296,18 @@ static void drv_close(struct rc_src *src)
 static int drv_poll(struct rc_src *src)
 {
     struct shm_priv *p = rc_priv(src);
-    if (++p->polls % STAT_EVERY_POLLS == 0) {
+    if (++p->polls % STAT_EVERY_POLLS == 0 && !p->no_stat) {
         /* Removed with ipcrm: the key now names a new segment (or none) that writers use;
-         * ours lives on, unwritten, until detached. Reopen. */
+         * ours lives on, unwritten, until detached. Reopen. An attached segment always
+         * answers IPC_STAT (SHM_DEST set once removed), so a refusal says only that the
+         * check is impossible here (a sandbox, a simulator faking shmget/shmat): keep reading
+         * rather than reopening, which would lose samples every few seconds. */
         struct shmid_ds ds;
         if (shmctl(p->shmid, IPC_STAT, &ds) < 0) {
-            return -errno;
-        }
-        if ((ds.shm_perm.mode & SHM_DEST) != 0) {
+            log_info("%s: cannot check the segment's state (%s); its removal will not be "
+                     "noticed", rc_name(src), strerror(errno));
+            p->no_stat = true;
+        } else if ((ds.shm_perm.mode & SHM_DEST) != 0) {
             return -EIDRM;
         }
     }

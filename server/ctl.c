@@ -210,10 +210,13 @@ int ctl_open(const struct cfg *cfg)
             }
         }
     }
+    /* Without a control channel the daemon still serves time (gpsntpctl cannot reach it):
+     * a read-only /run or a sandbox without Unix sockets is a warning, not a reason to stop
+     * serving a LAN. */
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0) {
-        log_warn("ctl: socket");
-        return -errno;
+        log_warn("ctl: no control channel (gpsntpctl cannot connect): socket");
+        return 0;
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -222,10 +225,9 @@ int ctl_open(const struct cfg *cfg)
     int rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
     umask(old);
     if (rc < 0 || listen(fd, 8) < 0) {
-        int e = errno;
-        log_err("ctl: cannot bind %s: %s", ctl.path, strerror(e));
+        log_warn("ctl: no control channel (gpsntpctl cannot connect): bind %s", ctl.path);
         close(fd);
-        return -e;
+        return 0;
     }
     chmod(ctl.path, 0660);
     if (cfg->user[0] != '\0') {
@@ -240,6 +242,9 @@ int ctl_open(const struct cfg *cfg)
 
 int ctl_start(void)
 {
+    if (ctl.listen_fd < 0) {
+        return 0;
+    }
     return ev_add_fd(ctl.listen_fd, POLLIN, on_accept, NULL);
 }
 

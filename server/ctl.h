@@ -11,7 +11,9 @@
 
 struct cfg;
 
-/* Bind the socket (as root, before the privilege drop). 0 or -errno (logged with the path). */
+/* Bind the socket (as root, before the privilege drop). 0, also when the socket cannot be
+ * created or bound (logged: the daemon then runs without a control channel); -errno only for
+ * a path that does not fit a socket address. */
 int ctl_open(const struct cfg *cfg);
 /* Register with the event loop. 0 or -errno. */
 int ctl_start(void);

@@ -231,10 +231,11 @@ void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
 {
     if (json) {
         fprintf(out, "{\"received\":%llu,\"answered\":%llu,\"denied\":%llu,\"ratelimited\":%llu,"
-                     "\"kod_sent\":%llu,\"send_errors\":%llu,\"dropped\":{",
+                     "\"kod_sent\":%llu,\"send_errors\":%llu,\"batch_fallbacks\":%llu,\"dropped\":{",
                 (unsigned long long)c->received, (unsigned long long)c->answered,
                 (unsigned long long)c->denied, (unsigned long long)c->ratelimited,
-                (unsigned long long)c->kod_sent, (unsigned long long)c->send_errors);
+                (unsigned long long)c->kod_sent, (unsigned long long)c->send_errors,
+                (unsigned long long)c->batch_fallbacks);
         for (int d = 1; d < SRV_DROP__COUNT; d++) {
             fprintf(out, "%s\"%s\":%llu", d > 1 ? "," : "", srv_drop_name(d),
                     (unsigned long long)c->dropped[d]);
@@ -248,6 +249,7 @@ void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
     fprintf(out, "NTP packets rate-limited   : %llu\n", (unsigned long long)c->ratelimited);
     fprintf(out, "NTP KoD RATE sent          : %llu\n", (unsigned long long)c->kod_sent);
     fprintf(out, "NTP send errors            : %llu\n", (unsigned long long)c->send_errors);
+    fprintf(out, "NTP batch I/O fallbacks    : %llu\n", (unsigned long long)c->batch_fallbacks);
     for (int d = 1; d < SRV_DROP__COUNT; d++) {
         char label[40];
         snprintf(label, sizeof(label), "NTP dropped (%s)", srv_drop_name(d));

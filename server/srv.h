@@ -80,6 +80,7 @@ struct srv_counters {
     uint64_t ratelimited;  /* dropped by ratelimit */
     uint64_t kod_sent;
     uint64_t send_errors;
+    uint64_t batch_fallbacks; /* recvmmsg/sendmmsg refused: served one packet per call */
     uint64_t dropped[SRV_DROP__COUNT];
 };
 

@@ -52,6 +52,7 @@ struct worker {
     struct srv_counters counters; /* written by this worker only, read relaxed by others */
     pthread_t thread;
     bool threaded;
+    bool plain;      /* recvmmsg/sendmmsg failed here once: recvmsg/sendmsg from then on */
     /* batch buffers */
     struct mmsghdr rx_msgs[BATCH];
     struct iovec rx_iov[BATCH];
@@ -89,8 +90,11 @@ static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport,
     /* No type flags on socket(): clknetsim does not intercept them; fcntl instead. */
     int fd = socket(sa->sa_family, SOCK_DGRAM, 0);
     if (fd < 0) {
+        int e = errno;
         log_warn("udp: socket for %s", name);
-        return -errno;
+        /* The family is missing (a host without IPv6, a simulator with one family): the
+         * caller decides whether serving without it is acceptable. */
+        return e == EAFNOSUPPORT || e == EINVAL || e == EPROTONOSUPPORT ? -EAFNOSUPPORT : -e;
     }
     int one = 1;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -131,16 +135,26 @@ static int open_worker_sockets(struct worker *w, const struct cfg *cfg, bool reu
         struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
         struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port),
                                   .sin6_addr = IN6ADDR_ANY_INIT};
-        int fd = open_socket((struct sockaddr *)&v4, sizeof(v4), reuseport, true);
-        if (fd < 0) {
-            return fd;
+        /* Both wildcards; a family the host lacks is a warning, as long as one works. A
+         * bind failure (port taken, no permission) stays fatal. */
+        int fd4 = open_socket((struct sockaddr *)&v4, sizeof(v4), reuseport, true);
+        if (fd4 >= 0) {
+            w->socks[w->n_socks++] = (struct usock){.fd = fd4, .family = AF_INET, .wildcard = true};
+        } else if (fd4 != -EAFNOSUPPORT && fd4 != -EADDRNOTAVAIL) {
+            return fd4;
         }
-        w->socks[w->n_socks++] = (struct usock){.fd = fd, .family = AF_INET, .wildcard = true};
-        fd = open_socket((struct sockaddr *)&v6, sizeof(v6), reuseport, true);
-        if (fd >= 0) {
-            w->socks[w->n_socks++] = (struct usock){.fd = fd, .family = AF_INET6, .wildcard = true};
-        } else if (fd != -EAFNOSUPPORT && fd != -EADDRNOTAVAIL) {
-            return fd;
+        int fd6 = open_socket((struct sockaddr *)&v6, sizeof(v6), reuseport, true);
+        if (fd6 >= 0) {
+            w->socks[w->n_socks++] = (struct usock){.fd = fd6, .family = AF_INET6, .wildcard = true};
+        } else if (fd6 != -EAFNOSUPPORT && fd6 != -EADDRNOTAVAIL) {
+            return fd6;
+        }
+        if (w->n_socks == 0) {
+            log_err("udp: neither IPv4 nor IPv6 is available");
+            return -EAFNOSUPPORT;
+        }
+        if (fd4 < 0 || fd6 < 0) {
+            log_warnx("udp: serving %s only", fd4 < 0 ? "IPv6" : "IPv4");
         }
         return 0;
     }
@@ -316,17 +330,43 @@ static void prepare_rx(struct worker *w, int i)
         .msg_control = w->rx_cmsg[i], .msg_controllen = CMSG_BUF};
 }
 
+/* Errors that say nothing about whether the call itself works. */
+static bool transient(int e)
+{
+    return e == EAGAIN || e == EWOULDBLOCK || e == EINTR || e == ENOBUFS || e == ENOMEM ||
+           e == ECONNREFUSED || e == EHOSTUNREACH || e == ENETUNREACH || e == EPERM;
+}
+
+/* The batch calls are refused (an old kernel, a seccomp policy, a libc-intercepting
+ * simulator that knows only recvmsg/sendmsg): serve one packet at a time instead of failing
+ * every reply. Counted and logged once per worker. */
+static void fall_back(struct worker *w, const char *call)
+{
+    int e = errno;
+    if (!w->plain) {
+        log_warnx("udp: %s failed (%s): falling back to one packet per call", call,
+                  strerror(e));
+    }
+    w->plain = true;
+    COUNT(w, batch_fallbacks);
+}
+
 /* Serve what is waiting on one socket: at most a few batches, so other fds get a turn. */
 static void serve_socket(struct worker *w, struct usock *s)
 {
     for (int round = 0; round < 8; round++) {
         int n;
-        int want = udp.fastpath ? BATCH : 1;
+        bool batch = udp.fastpath && !w->plain;
+        int want = batch ? BATCH : 1;
         for (int i = 0; i < want; i++) {
             prepare_rx(w, i);
         }
-        if (udp.fastpath) {
+        if (batch) {
             n = recvmmsg(s->fd, w->rx_msgs, BATCH, MSG_DONTWAIT, NULL);
+            if (n < 0 && !transient(errno)) {
+                fall_back(w, "recvmmsg");
+                continue;
+            }
         } else {
             ssize_t r = recvmsg(s->fd, &w->rx_msgs[0].msg_hdr, MSG_DONTWAIT);
             if (r >= 0) {
@@ -352,16 +392,22 @@ static void serve_socket(struct worker *w, struct usock *s)
         for (int i = 0; i < n_tx; i++) {
             srv_set_tx(w->tx_buf[i], clk_now(udp.clk));
         }
-        if (udp.fastpath && n_tx > 0) {
-            int sent = sendmmsg(s->fd, w->tx_msgs, (unsigned)n_tx, MSG_DONTWAIT);
-            for (int i = sent < 0 ? 0 : sent; i < n_tx; i++) {
-                COUNT(w, send_errors);
-            }
-        } else {
-            for (int i = 0; i < n_tx; i++) {
-                if (sendmsg(s->fd, &w->tx_msgs[i].msg_hdr, MSG_DONTWAIT) < 0) {
+        int sent = 0;
+        if (batch && n_tx > 0) {
+            sent = sendmmsg(s->fd, w->tx_msgs, (unsigned)n_tx, MSG_DONTWAIT);
+            if (sent < 0 && !transient(errno)) {
+                fall_back(w, "sendmmsg");
+                sent = 0; /* nothing went out: the loop below sends it all */
+            } else {
+                for (int i = sent < 0 ? 0 : sent; i < n_tx; i++) {
                     COUNT(w, send_errors);
                 }
+                sent = n_tx;
+            }
+        }
+        for (int i = sent; i < n_tx; i++) {
+            if (sendmsg(s->fd, &w->tx_msgs[i].msg_hdr, MSG_DONTWAIT) < 0) {
+                COUNT(w, send_errors);
             }
         }
         if (n < want) {
@@ -462,6 +508,7 @@ void udp_get_counters(struct srv_counters *out)
         SUM(ratelimited);
         SUM(kod_sent);
         SUM(send_errors);
+        SUM(batch_fallbacks);
         for (int d = 0; d < SRV_DROP__COUNT; d++) {
             SUM(dropped[d]);
         }
