@@ -112,6 +112,13 @@ struct dsc {
 /* Start at monotonic time now_ns: sets the clock's frequency from the drift file (or keeps
  * the clock's own), publishes nothing yet (call dsc_tick). */
 void dsc_init(struct dsc *d, struct clk *clk, const struct dsc_params *p, int64_t now_ns);
+/* The monotonic time of an event the clock stamped local_ns, seen at now_mono_ns when the
+ * clock read now_real_ns. Steps are accounted for: a stamp made before the servo's last step
+ * but read after it is placed before the step. False when the stamp fits both sides of a
+ * recent backward step (the clock went through those readings twice): drop that sample.
+ * A stamp from the future or from over a minute ago is taken as now. */
+bool dsc_mono_of(const struct dsc *d, int64_t now_mono_ns, int64_t now_real_ns, int64_t local_ns,
+                 int64_t *mono_ns);
 /* Add a source; returns its index or -1 when full. Call before the first sample. */
 int dsc_add_source(struct dsc *d, const struct dsc_src_cfg *c);
 /* A coarse sample: the reference said ref_ns when the clock read local_ns, which was

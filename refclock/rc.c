@@ -118,37 +118,41 @@ void rc_set_state(struct rc_src *src, enum rc_state st)
     src->state = st;
 }
 
-/* The monotonic time of an event the clock stamped local_ns (a little in the past). */
-static int64_t mono_of(int64_t local_ns, int64_t *now_mono)
+/* The monotonic time of an event the clock stamped local_ns (a little in the past); false
+ * when a clock step makes it ambiguous (counted, dropped). */
+static bool mono_of(struct rc_src *src, int64_t local_ns, int64_t *mono, int64_t *now_mono)
 {
     *now_mono = clk_now_mono(rc.clk);
-    int64_t age = clk_now(rc.clk) - local_ns;
-    /* A stamp from the future or from long ago is the driver's bug or a step in between:
-     * take it as now rather than feeding a wild time to the core. */
-    if (age < 0 || age > 60 * NT_NS_PER_S) {
-        age = 0;
+    if (!dsc_mono_of(&rc.dsc, *now_mono, clk_now(rc.clk), local_ns, mono)) {
+        src->counters[RC_CNT_STALE]++;
+        log_debug("%s: sample stamped across a clock step: dropped", src->name);
+        return false;
     }
-    return *now_mono - age;
+    return true;
 }
 
 void rc_add_sample(struct rc_src *src, int64_t local_ns, int64_t ref_ns, enum clk_leap leap)
 {
-    int64_t now;
-    int64_t mono = mono_of(local_ns, &now);
+    int64_t now, mono;
+    bool ok = mono_of(src, local_ns, &mono, &now);
     src->last_data_mono = now;
     src->state = RC_STATE_OK;
-    dsc_sample(&rc.dsc, src->index, mono, local_ns, ref_ns, leap);
+    if (ok) {
+        dsc_sample(&rc.dsc, src->index, mono, local_ns, ref_ns, leap);
+    }
 }
 
 void rc_add_pulse(struct rc_src *src, int64_t local_ns, uint64_t seq)
 {
     (void)seq; /* drivers de-duplicate; the core checks intervals */
-    int64_t now;
-    int64_t mono = mono_of(local_ns, &now);
+    int64_t now, mono;
+    bool ok = mono_of(src, local_ns, &mono, &now);
     src->last_data_mono = now;
     src->state = RC_STATE_OK;
     dsc_set_pulse_source(&rc.dsc, src->index);
-    dsc_pulse(&rc.dsc, src->index, mono, local_ns);
+    if (ok) {
+        dsc_pulse(&rc.dsc, src->index, mono, local_ns);
+    }
 }
 
 /* --- lifecycle ------------------------------------------------------------------------- */

@@ -86,6 +86,7 @@ struct servo {
     int updates;            /* updates with measurements since start (makestep limit) */
     bool step_requested;
     int64_t last_step_ns;   /* the last step made (0: none) */
+    int64_t last_step_mono_ns; /* ... at this monotonic time */
     int64_t last_update_ns;
     double update_interval_s;
     double last_offset_s, rms_offset_s, resid_ppm, last_innov_s;

@@ -54,7 +54,7 @@ void cfg_defaults(struct cfg *c)
     c->workers = 1;
     c->fastpath = true;
     snprintf(c->controlsocket, sizeof(c->controlsocket), "/run/gpsntpd/gpsntpd.sock");
-    c->makestep_threshold_s = 1.0;
+    c->makestep_threshold_s = 0.001;
     c->makestep_limit = 3;
     c->maxholdover_s = 3600;
     c->maxjump_s = 0.5;

@@ -40,6 +40,8 @@ refclock shm 0 refid SHM noselect
 port 0
 bindaddress 127.0.0.1
 controlsocket $GN_TMP/ctl.sock
+# Never step: the offsets shown must keep the receiver's -0.5 s and gpsd's latency.
+makestep 1 3
 CONF
 gn_start_daemon "$GN_TMP/gpsntpd.conf"
 

@@ -17,6 +17,7 @@
 #   JUDGE_SERVERS="gpsntpd chronyd"
 #   JUDGE_JOBS=2               runs in parallel
 #   JUDGE_KEEP=DIR             keep every run's logs and configs in DIR
+#   JUDGE_GPSNTPD_ARGS=-v      more options for gpsntpd (-v: debug log)
 # Scenarios (the reference of ../shared/notes/clknetsim-chronyd.md §6): server +100 ppm with a
 # 1e-9/s random walk, started 0.1 s off; client -100 ppm, -0.1 s;
 #   shm1u    SHM unit 0, error N(0, 1 us)
@@ -125,7 +126,7 @@ run_one() { # server scenario seed
     client_conf "$d" > "$d/client.conf"
     chown -R nobody:nogroup "$d"
     if [ "$1" = gpsntpd ]; then
-        server_cmd="$gpsntpd -d -f $d/server.conf"
+        server_cmd="$gpsntpd -d ${JUDGE_GPSNTPD_ARGS:-} -f $d/server.conf"
     else
         server_cmd="$chronyd -d -f $d/server.conf"
     fi
