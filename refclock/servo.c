@@ -42,6 +42,7 @@
 #define ADAPT_N 16                  /* block estimates averaged for one decision */
 #define ADAPT_RATIO 2.5             /* ... which must differ this much from the current q */
 #define ADAPT_MAX_R (100e-6 * 100e-6) /* only precise sources tell us about the oscillator */
+#define STEP_MIN_SIGMAS 3.0         /* a makestep step must exceed this many sigmas of x */
 
 const char *servo_kind_name(enum servo_kind k)
 {
@@ -344,7 +345,11 @@ enum servo_action servo_update(struct servo *s, int64_t now_ns)
     s->last_update_ns = now_ns;
 
     double x = servo_offset_s(s, now_ns); /* estimated offset now */
-    bool may_step = s->p.makestep_limit < 0 || s->updates <= s->p.makestep_limit;
+    /* A step must also be worth making: an offset within the estimate's own uncertainty
+     * (a noisy NMEA source's first samples) is slewed, or start-up would step at every
+     * update by the noise. */
+    bool may_step = (s->p.makestep_limit < 0 || s->updates <= s->p.makestep_limit) &&
+                    fabs(x) > STEP_MIN_SIGMAS * sqrt(fmax(s->p11, 0));
     if (s->step_requested || (may_step && fabs(x) > s->p.makestep_threshold_s)) {
         s->step_requested = false;
         int64_t d = -nt_from_s(x);

@@ -4,7 +4,10 @@
  * It drives the real discipline core (refclock/dsc.c) with a simulated oscillator (clk_sim)
  * and simulated references, one event at a time in simulated time: a PPS edge at each true
  * second (plus cable delay and jitter), an NMEA fix cycle `latency` later (with jitter), and
- * the core's tick once a second. The error statistics are taken against the simulated truth,
+ * the core's tick once a second. Each report can reach the core a while after it was stamped
+ * (`*_read_delay_s`: a PPS device fetched by a poll timer, an SHM segment polled, a busy
+ * loop), possibly after a tick or a step, and its monotonic time is then worked out from its
+ * stamp as the daemon's shell does (dsc_mono_of). The error statistics are taken against the simulated truth,
  * never against the core's own estimates. Header-only (static functions) so each test stays
  * one file.
  */
@@ -39,6 +42,7 @@ struct simh_cfg {
     bool nmea, pps, pps_lock;
     double nmea_latency_s, nmea_jitter_s, nmea_offset_cfg_s;
     double pps_jitter_s, pps_cable_s, pps_offset_cfg_s;
+    double nmea_read_delay_s, pps_read_delay_s; /* stamp to delivery, < 1 s */
     enum clk_leap nmea_announce; /* what the receiver announces on the leap day */
     /* discipline */
     struct dsc_params dp;
@@ -47,7 +51,7 @@ struct simh_cfg {
 
 struct simh_stats {
     int64_t from_ns;            /* statistics start (true time since start) */
-    double sum2;
+    double sum, sum2;
     double max_abs;
     long n;
     double thr_s;               /* lock threshold */
@@ -69,6 +73,15 @@ struct simh {
     int64_t max_step_ns;        /* the largest clock change between two events, from: */
     int64_t step_watch_from_s;  /* ... this many seconds (default 600: after acquisition) */
     struct simh_stats st;
+    /* reports stamped but not yet delivered to the core */
+    struct simh_report {
+        int64_t deliver_ns;     /* simulated time since start */
+        int kind;               /* 0 pulse, 1 sample, 2 no fix */
+        int64_t local, ref;
+        enum clk_leap leap;
+    } pend[8];
+    int n_pend;
+    long dropped;               /* reports dsc_mono_of refused (stamped across a step) */
 };
 
 static inline void simh_stats_reset(struct simh *h, double thr_s)
@@ -146,6 +159,7 @@ static inline void simh_goto(struct simh *h, int64_t *pos_ns, int64_t to_ns)
     int64_t t = h->elapsed_s * NT_NS_PER_S + *pos_ns;
     if (t >= h->st.from_ns) {
         double e = simh_error_s(h);
+        h->st.sum += e;
         h->st.sum2 += e * e;
         h->st.n++;
         if (fabs(e) > h->st.max_abs) {
@@ -176,6 +190,48 @@ struct simh_ev {
     int kind; /* 0 pps, 1 nmea, 2 tick */
 };
 
+/* Hand a report to the core now, with its monotonic time derived from its stamp. */
+static inline void simh_deliver(struct simh *h, const struct simh_report *r)
+{
+    int64_t now_mono = clk_now_mono(h->clk), mono;
+    if (!dsc_mono_of(&h->d, now_mono, clk_now(h->clk), r->local, &mono)) {
+        h->dropped++;
+        return;
+    }
+    switch (r->kind) {
+    case 0: dsc_pulse(&h->d, h->pps_idx, mono, r->local); break;
+    case 1: dsc_sample(&h->d, h->nmea_idx, mono, r->local, r->ref, r->leap); break;
+    default: dsc_no_fix(&h->d, h->nmea_idx, mono); break;
+    }
+}
+
+/* Stamp a report at the current instant and deliver it now or queue it. */
+static inline void simh_report(struct simh *h, int64_t now_ns, int kind, int64_t ref,
+                               enum clk_leap leap, int64_t local_jitter_ns, double delay_s)
+{
+    struct simh_report r = {.deliver_ns = now_ns + nt_from_s(delay_s), .kind = kind,
+                            .local = clk_now(h->clk) + local_jitter_ns, .ref = ref,
+                            .leap = leap};
+    if (delay_s <= 0 || h->n_pend == (int)(sizeof(h->pend) / sizeof(h->pend[0]))) {
+        simh_deliver(h, &r);
+        return;
+    }
+    h->pend[h->n_pend++] = r;
+}
+
+/* The queued report due first before limit_ns (simulated time since start), or -1. */
+static inline int simh_next_due(const struct simh *h, int64_t limit_ns)
+{
+    int best = -1;
+    for (int k = 0; k < h->n_pend; k++) {
+        if (h->pend[k].deliver_ns < limit_ns &&
+            (best < 0 || h->pend[k].deliver_ns < h->pend[best].deliver_ns)) {
+            best = k;
+        }
+    }
+    return best;
+}
+
 /* Simulate one second. */
 static inline void simh_second(struct simh *h)
 {
@@ -198,32 +254,47 @@ static inline void simh_second(struct simh *h)
             ev[j - 1] = t;
         }
     }
+    int64_t sec0 = h->elapsed_s * NT_NS_PER_S;
     int64_t pos = 0;
-    for (int i = 0; i < n; i++) {
+    int i = 0;
+    for (;;) {
+        /* Whatever comes first: a queued report falling due, or this second's next event. */
+        int due = simh_next_due(h, sec0 + (i < n ? ev[i].at_ns : NT_NS_PER_S));
+        if (due >= 0) {
+            struct simh_report r = h->pend[due];
+            h->pend[due] = h->pend[--h->n_pend];
+            simh_goto(h, &pos, r.deliver_ns - sec0);
+            simh_deliver(h, &r);
+            continue;
+        }
+        if (i == n) {
+            break;
+        }
         simh_goto(h, &pos, ev[i].at_ns);
-        int64_t mono = clk_now_mono(h->clk);
-        int64_t local = clk_now(h->clk);
+        int64_t now = sec0 + pos;
         switch (ev[i].kind) {
         case 0:
-            local += nt_from_s(clk_sim_gauss(h->clk) * h->c.pps_jitter_s);
-            dsc_pulse(&h->d, h->pps_idx, mono, local);
+            simh_report(h, now, 0, 0, CLK_LEAP_NONE,
+                        nt_from_s(clk_sim_gauss(h->clk) * h->c.pps_jitter_s),
+                        h->c.pps_read_delay_s);
             break;
         case 1:
             if (!h->nmea_fix) {
-                dsc_no_fix(&h->d, h->nmea_idx, mono);
+                simh_report(h, now, 2, 0, CLK_LEAP_NONE, 0, h->c.nmea_read_delay_s);
             } else {
                 int64_t label = simh_label_s(h, h->start_s + h->elapsed_s);
                 int64_t midnight = leap_midnight_after(label * NT_NS_PER_S);
                 enum clk_leap ann = h->c.leap_at_ns == midnight ? h->c.nmea_announce
                                                                 : CLK_LEAP_NONE;
-                dsc_sample(&h->d, h->nmea_idx, mono, local,
-                           label * NT_NS_PER_S + h->nmea_shift_ns, ann);
+                simh_report(h, now, 1, label * NT_NS_PER_S + h->nmea_shift_ns, ann, 0,
+                            h->c.nmea_read_delay_s);
             }
             break;
         default:
-            dsc_tick(&h->d, mono, local);
+            dsc_tick(&h->d, clk_now_mono(h->clk), clk_now(h->clk));
             break;
         }
+        i++;
     }
     simh_goto(h, &pos, NT_NS_PER_S);
     h->elapsed_s++;
@@ -241,6 +312,11 @@ static inline double simh_rms(const struct simh *h)
     return h->st.n > 0 ? sqrt(h->st.sum2 / (double)h->st.n) : NAN;
 }
 
+static inline double simh_mean(const struct simh *h)
+{
+    return h->st.n > 0 ? h->st.sum / (double)h->st.n : NAN;
+}
+
 /* Seconds from the statistics start until |error| stayed below the threshold for good. */
 static inline double simh_lock_s(const struct simh *h)
 {
@@ -254,11 +330,11 @@ static inline double simh_freq_error_ppm(struct simh *h)
     return clk_sim_natural_ppm(h->clk) - servo_freq_ppm(&h->d.servo);
 }
 
-/* Default discipline parameters (those of cfg_defaults, with makestep 0.1 3). */
+/* Default discipline parameters (those of cfg_defaults). */
 static inline struct dsc_params simh_default_params(void)
 {
     struct dsc_params p = {
-        .servo = {.kind = SERVO_KALMAN, .makestep_threshold_s = 0.1, .makestep_limit = 3,
+        .servo = {.kind = SERVO_KALMAN, .makestep_threshold_s = 0.001, .makestep_limit = 3,
                   .maxslew_ppm = 500},
         .maxholdover_s = 3600,
         .local_stratum = 0,
