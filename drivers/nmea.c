@@ -29,6 +29,8 @@ struct nmea_priv {
     struct rc_src *src;
     struct nmea_framer framer;
     struct nmea_cycle cycle;
+    struct nmea_pace pace;
+    bool logged_burst;
     int no_date_cycles;
     bool warned_no_date, warned_talker;
 };
@@ -132,6 +134,8 @@ static int nmea_open(struct rc_src *src)
     p->have_fd = true;
     nmea_frame_init(&p->framer);
     nmea_cycle_init(&p->cycle, rc_pivot_ns(src));
+    nmea_pace_init(&p->pace);
+    p->logged_burst = false;
     p->no_date_cycles = 0;
     r = rc_watch_fd(src, fd);
     if (r < 0) {
@@ -155,6 +159,18 @@ static void nmea_close(struct rc_src *src)
 static void report_fix(struct nmea_priv *p, const struct nmea_fix *fix)
 {
     struct rc_src *src = p->src;
+    bool first = !p->pace.have;
+    bool live = !fix->has_utc || nmea_pace_live(&p->pace, fix);
+    if (nmea_fix_is_sample(fix) && !live) {
+        rc_count(src, RC_CNT_STALE);
+        if (!first && !p->logged_burst) {
+            p->logged_burst = true;
+            log_info("%s: cycles arriving faster than they are labelled (queued before the "
+                     "port was opened?): not used",
+                     rc_name(src));
+        }
+        return;
+    }
     if (nmea_fix_is_sample(fix)) {
         p->no_date_cycles = 0;
         rc_add_sample(src, fix->rx_ns, fix->utc_ns, CLK_LEAP_NONE);

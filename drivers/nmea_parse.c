@@ -375,6 +375,24 @@ bool nmea_fix_is_sample(const struct nmea_fix *f)
     return f->has_utc && f->valid == NMEA_VALID_YES && !f->fragment && !f->leap_second;
 }
 
+void nmea_pace_init(struct nmea_pace *p)
+{
+    memset(p, 0, sizeof(*p));
+}
+
+bool nmea_pace_live(struct nmea_pace *p, const struct nmea_fix *f)
+{
+    bool live = p->have;
+    if (live) {
+        int64_t drx = f->rx_ns - p->rx_ns, dutc = f->utc_ns - p->utc_ns;
+        live = !(dutc > 0 && drx < dutc / 2 && drx < NT_NS_PER_S / 2);
+    }
+    p->have = true;
+    p->rx_ns = f->rx_ns;
+    p->utc_ns = f->utc_ns;
+    return live;
+}
+
 void nmea_cycle_init(struct nmea_cycle *c, int64_t pivot_ns)
 {
     memset(c, 0, sizeof(*c));

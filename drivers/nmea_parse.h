@@ -102,6 +102,27 @@ struct nmea_fix {
  */
 bool nmea_fix_is_sample(const struct nmea_fix *f);
 
+/*
+ * Pacing: whether a dated cycle arrived live. Bytes queued before the port was opened (a
+ * UART's buffer, a USB adapter's) come out in one burst after the open, each cycle stamped
+ * with the burst's read time: those stamps name the wrong seconds (seen on a real 16550:
+ * 10 s of cycles read at once, the reference "jumped" by a second). A live stream arrives
+ * as fast as it is labelled; a backlog arrives faster. So a cycle is live when it follows
+ * another dated cycle and did not arrive much faster than its label advanced: not
+ * (dutc > 0 and drx < dutc / 2 and drx < 0.5 s). The first dated cycle after an open has
+ * nothing to be paced against and is never live (one second of start-up is the price). The
+ * 0.5 s cap lets a receiver's own jump (a label 10 s ahead, a second later) through to the
+ * discipline's jump guard, which is where a jump is judged.
+ */
+struct nmea_pace {
+    bool have;
+    int64_t rx_ns, utc_ns;
+};
+/* At every open of the port. */
+void nmea_pace_init(struct nmea_pace *p);
+/* For each fix with a date (has_utc), in order; true when it arrived live. */
+bool nmea_pace_live(struct nmea_pace *p, const struct nmea_fix *f);
+
 struct nmea_cycle {
     int64_t pivot_ns;
     /* the open cycle */

@@ -44,7 +44,9 @@ static struct {
     bool rollover, leap, verbose;
     const char *start_at;
     long print_n;
-} opt = {.latency_s = 0.1, .baud = 9600, .talker = "GP", .seed = 1, .duration_s = 0,
+    double backlog_at_s;
+    long backlog_n;
+} opt = {.backlog_at_s = -1, .latency_s = 0.1, .baud = 9600, .talker = "GP", .seed = 1, .duration_s = 0,
          .jump_at_s = -1, .pps_width_s = 0.1};
 
 static volatile sig_atomic_t stop;
@@ -202,6 +204,21 @@ static void send_paced(const char *buf, size_t len)
     }
 }
 
+/* --backlog: N cycles of the seconds before `second`, written at once, as a UART or USB
+ * adapter releases what it queued while nobody read the port. */
+static void send_backlog(int64_t second)
+{
+    for (long i = opt.backlog_n; i > 0 && master >= 0; i--) {
+        struct gpssim_epoch e = {.utc_ns = second - i * NT_NS_PER_S, .fix = true};
+        snprintf(e.talker, sizeof(e.talker), "%s", opt.talker);
+        char buf[1024];
+        size_t n = gpssim_nmea_epoch(&e, buf, sizeof(buf));
+        if (write(master, buf, n) < 0 && errno != EAGAIN) {
+            return;
+        }
+    }
+}
+
 /* --print: the same epochs the pty would carry, timed by whoever replays them. */
 static int print_log(int64_t offset_ns)
 {
@@ -244,6 +261,8 @@ static void usage(FILE *out)
             "  --jump START:S       simulated time jumps by S seconds from START on\n"
             "  --rollover           dates 1024 weeks in the past (GPS week-rollover bug)\n"
             "  --leap               insert a leap second (23:59:60) at the next UTC midnight\n"
+            "  --backlog START:N    at START, first N cycles of the past N seconds at once (what a\n"
+            "                       port queued while unread), then the live cycle\n"
             "  --print N            write N seconds of NMEA from the next second on to stdout, at\n"
             "                       once, and exit (a log for gpsfake, which paces it)\n"
             "  -v                   log each second to stderr\n");
@@ -266,6 +285,7 @@ int main(int argc, char **argv)
         {"pps-width", required_argument, NULL, 'w'},
         {"pps-miss", required_argument, NULL, 'm'},
         {"print", required_argument, NULL, 'O'},
+        {"backlog", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
@@ -294,6 +314,10 @@ int main(int argc, char **argv)
         case 'w': opt.pps_width_s = atof(optarg); ok = opt.pps_width_s > 0 && opt.pps_width_s < 0.9; break;
         case 'm': ok = parse_window(optarg, &opt.pps_miss); break;
         case 'O': opt.print_n = atol(optarg); ok = opt.print_n > 0; break;
+        case 'K':
+            ok = sscanf(optarg, "%lf:%ld", &opt.backlog_at_s, &opt.backlog_n) == 2 &&
+                 opt.backlog_at_s >= 0 && opt.backlog_n > 0 && opt.backlog_n <= 60;
+            break;
         case 'v': opt.verbose = true; break;
         case 'h': usage(stdout); return 0;
         default: ok = false;
@@ -376,6 +400,10 @@ int main(int argc, char **argv)
             e.leap_second = true;
             leap_done = true;
             offset_ns -= NT_NS_PER_S;
+        }
+        if (opt.backlog_at_s >= 0 && elapsed >= opt.backlog_at_s) {
+            send_backlog(second);
+            opt.backlog_at_s = -1;
         }
         char buf[1024];
         size_t n = gpssim_nmea_epoch(&e, buf, sizeof(buf));

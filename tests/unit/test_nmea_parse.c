@@ -568,6 +568,53 @@ static void test_cycle_rollover(void)
     CHECK(nmea_fix_is_sample(&fx));
 }
 
+/* Pacing (nmea_pace): a live 1 Hz or 10 Hz stream is live; the first cycle after an open is
+ * not; cycles read in one burst (a backlog) are not, nor the first live one that follows them
+ * too closely; a label jump a second later is left to the jump guard. */
+static void test_pace(void)
+{
+    const int64_t S = NT_NS_PER_S, T = 1700000000LL * S;
+    struct nmea_pace p;
+    nmea_pace_init(&p);
+    struct nmea_fix f = {.has_utc = true};
+    bool live[16];
+    /* 1 Hz, 100 ms latency with a little jitter */
+    for (int i = 0; i < 5; i++) {
+        f.utc_ns = T + i * S;
+        f.rx_ns = T + i * S + 100 * NT_NS_PER_MS + (i % 2) * 30 * NT_NS_PER_MS;
+        live[i] = nmea_pace_live(&p, &f);
+    }
+    CHECK(!live[0]);
+    CHECK(live[1] && live[2] && live[3] && live[4]);
+    /* a backlog of ten seconds read at once, then the live stream */
+    nmea_pace_init(&p);
+    int64_t t_open = T + 20 * S + 300 * NT_NS_PER_MS;
+    for (int i = 0; i < 10; i++) {
+        f.utc_ns = T + (10 + i) * S;
+        f.rx_ns = t_open;
+        live[i] = nmea_pace_live(&p, &f);
+    }
+    for (int i = 0; i < 10; i++) {
+        CHECK(!live[i]);
+    }
+    f.utc_ns = T + 20 * S; /* queued, read 50 ms after the burst */
+    f.rx_ns = t_open + 50 * NT_NS_PER_MS;
+    CHECK(!nmea_pace_live(&p, &f));
+    f.utc_ns = T + 21 * S;
+    f.rx_ns = T + 21 * S + 100 * NT_NS_PER_MS;
+    CHECK(nmea_pace_live(&p, &f));
+    /* 10 Hz */
+    for (int i = 0; i < 10; i++) {
+        f.utc_ns = T + 22 * S + i * S / 10;
+        f.rx_ns = f.utc_ns + 20 * NT_NS_PER_MS;
+        CHECK(nmea_pace_live(&p, &f));
+    }
+    /* the receiver jumps 10 s ahead, a second later: the jump guard's case, not a backlog */
+    f.utc_ns += 10 * S;
+    f.rx_ns += S;
+    CHECK(nmea_pace_live(&p, &f));
+}
+
 int main(void)
 {
     test_sentences();
@@ -580,5 +627,6 @@ int main(void)
     test_cycle_fragments();
     test_cycle_leap();
     test_cycle_rollover();
+    test_pace();
     return check_result();
 }
