@@ -178,7 +178,7 @@ static void test_flooder(void)
             CHECK(r.drop + r.kod > n * 7 / 10);
         }
         CHECK_INT(good_pass, 3);
-        struct cl_entry e;
+        struct cl_entry e = {0};
         CHECK(find_entry(t, &f, &e));
         CHECK_INT(e.requests, n);
         CHECK_INT(e.drops, r.drop);
