@@ -24,6 +24,10 @@
 #   shm100n  SHM unit 0, error N(0, 100 ns)
 #   pps      /dev/pps0 (exact edges) locked to an NMEA-like SHM 100 ms late +- 5 ms
 #   quiet    shm1u over a quiet network (1 us jitter): the client judges the served timestamps
+# and variants beyond the reference (not in the default list):
+#   shm10u   SHM error N(0, 10 us)
+#   warm     shm1u with ten times the wander (1e-8/s: a room whose temperature swings)
+#   JUDGE_FREQ=-1e-4 JUDGE_OFFSET=0.3   the server's oscillator and start error
 # Safety: the whole run is inside a new, empty network namespace, every simulated process runs
 # as nobody (no CAP_SYS_TIME), and the host clock is checked unchanged at the end.
 set -eu
@@ -65,8 +69,11 @@ clock_before=$(host_clock)
 sim_conf() { # scenario
     refclock='(* 1e-6 (normal))'
     netjit=1e-4
+    wander=1e-9
     case $1 in
     shm100n) refclock='(* 1e-7 (normal))' ;;
+    shm10u) refclock='(* 1e-5 (normal))' ;;
+    warm) wander=1e-8 ;;
     pps) refclock='(+ 0.1 (* 0.005 (normal)))' ;;
     quiet) netjit=1e-6 ;;
     esac
@@ -75,9 +82,9 @@ node1_shift_pll = 2
 node2_shift_pll = 2
 node1_delay2 = (+ 1e-4 (* $netjit (exponential)))
 node2_delay1 = (+ 1e-4 (* $netjit (exponential)))
-node1_freq = (+ 1e-4 (sum (* 1e-9 (normal))))
+node1_freq = (+ ${JUDGE_FREQ:-1e-4} (sum (* $wander (normal))))
 node2_freq = (+ -1e-4 (sum (* 1e-9 (normal))))
-node1_offset = 0.1
+node1_offset = ${JUDGE_OFFSET:-0.1}
 node2_offset = -0.1
 node1_refclock = $refclock
 EOF
