@@ -59,15 +59,6 @@ double clk_sim_uniform(struct clk *c)
     return uniform(sim_of(c));
 }
 
-static int64_t floor_day(int64_t t_ns)
-{
-    int64_t d = t_ns / NT_NS_PER_DAY;
-    if (t_ns < 0 && d * NT_NS_PER_DAY != t_ns) {
-        d--;
-    }
-    return d * NT_NS_PER_DAY;
-}
-
 static int64_t reading(const struct sim *s)
 {
     return s->true_ns + (int64_t)llround(s->err_ns);
@@ -124,7 +115,7 @@ static int sim_set_status(struct clk *c, const struct clk_status *st)
         s->told = CLK_LEAP_NONE;
         return 0;
     }
-    int64_t midnight = floor_day(reading(s)) + NT_NS_PER_DAY;
+    int64_t midnight = nt_next_midnight(reading(s));
     if (midnight == s->applied_midnight) {
         return 0;
     }

@@ -6,22 +6,26 @@
  * announced with set_status is applied here at the end of the UTC day, as the kernel would.
  */
 #include <errno.h>
-#include <stdatomic.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/clk.h"
 #include "common/ntime.h"
+#include "common/seqlock.h"
 
-struct soft {
-    _Atomic unsigned seq;
+/* The correction: time = sys + phase + freq * (sys - base), and a pending leap. */
+struct soft_state {
     int64_t base_sys_ns;  /* system time at which phase_ns applies */
     int64_t phase_ns;     /* correction at base_sys_ns */
     double freq_ppm;
     enum clk_leap leap;
     int64_t leap_done_at_ns; /* the last leap applied: never applied twice */
     int64_t leap_at_ns;    /* served time of the leap (the next UTC midnight), 0: none */
+};
+
+struct soft {
+    struct soft_state w;  /* the writer's (event loop's) copy */
+    SEQLOCK(, SEQLOCK_WORDS(sizeof(struct soft_state))) pub; /* what readers see */
 };
 
 static int64_t sys_now(clockid_t id)
@@ -47,46 +51,22 @@ static int64_t leap_adjust(enum clk_leap leap, int64_t leap_at, int64_t served)
     return leap == CLK_LEAP_INSERT ? -NT_NS_PER_S : NT_NS_PER_S;
 }
 
-static int64_t raw_correction(const struct soft *s, int64_t sys_ns)
+static int64_t raw_correction(const struct soft_state *s, int64_t sys_ns)
 {
     return s->phase_ns + (int64_t)((double)(sys_ns - s->base_sys_ns) * s->freq_ppm * 1e-6);
 }
 
-/* The correction at sys_ns, from a consistent snapshot. */
+/* The correction at sys_ns, from a consistent snapshot (any thread). */
 static int64_t correction(struct soft *s, int64_t sys_ns)
 {
-    for (;;) {
-        unsigned s1 = atomic_load_explicit(&s->seq, memory_order_acquire);
-        if (s1 & 1) {
-            continue;
-        }
-        struct soft snap;
-        memcpy((void *)&snap.base_sys_ns, (const void *)&s->base_sys_ns,
-               sizeof(*s) - offsetof(struct soft, base_sys_ns));
-        atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&s->seq, memory_order_relaxed) != s1) {
-            continue;
-        }
-        int64_t corr = raw_correction(&snap, sys_ns);
-        return corr + leap_adjust(snap.leap, snap.leap_at_ns, sys_ns + corr);
-    }
+    struct soft_state snap;
+    seqlock_read(&s->pub, &snap);
+    int64_t corr = raw_correction(&snap, sys_ns);
+    return corr + leap_adjust(snap.leap, snap.leap_at_ns, sys_ns + corr);
 }
 
-static void write_begin(struct soft *s)
-{
-    atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
-    atomic_thread_fence(memory_order_release);
-}
-
-static void write_end(struct soft *s)
-{
-    atomic_thread_fence(memory_order_release);
-    atomic_fetch_add_explicit(&s->seq, 1, memory_order_relaxed);
-}
-
-/* Fold the elapsed correction (and a leap that has happened) into the phase at sys. Called
- * by the single writer between write_begin and write_end. */
-static void rebase(struct soft *s, int64_t sys)
+/* Fold the elapsed correction (and a leap that has happened) into the phase at sys. */
+static void rebase(struct soft_state *s, int64_t sys)
 {
     int64_t corr = raw_correction(s, sys);
     int64_t adj = leap_adjust(s->leap, s->leap_at_ns, sys + corr);
@@ -122,42 +102,35 @@ static int soft_set_freq(struct clk *c, double freq_ppm)
     if (freq_ppm > CLK_MAX_FREQ_PPM || freq_ppm < -CLK_MAX_FREQ_PPM) {
         return -ERANGE;
     }
-    int64_t sys = sys_now(CLOCK_REALTIME);
-    write_begin(s);
-    rebase(s, sys);
-    s->freq_ppm = freq_ppm;
-    write_end(s);
+    rebase(&s->w, sys_now(CLOCK_REALTIME));
+    s->w.freq_ppm = freq_ppm;
+    seqlock_write(&s->pub, &s->w);
     return 0;
 }
 
 static double soft_get_freq(struct clk *c)
 {
-    return soft_of(c)->freq_ppm;
+    return soft_of(c)->w.freq_ppm;
 }
 
 static int soft_step(struct clk *c, int64_t delta_ns)
 {
     struct soft *s = soft_of(c);
-    int64_t sys = sys_now(CLOCK_REALTIME);
-    write_begin(s);
-    rebase(s, sys);
-    s->phase_ns += delta_ns;
-    write_end(s);
+    rebase(&s->w, sys_now(CLOCK_REALTIME));
+    s->w.phase_ns += delta_ns;
+    seqlock_write(&s->pub, &s->w);
     return 0;
 }
 
 static int soft_set_status(struct clk *c, const struct clk_status *st)
 {
-    struct soft *s = soft_of(c);
+    struct soft_state *s = &soft_of(c)->w;
     int64_t sys = sys_now(CLOCK_REALTIME);
-    write_begin(s);
     rebase(s, sys);
     if (st->leap != s->leap) {
         s->leap = st->leap;
         /* The leap happens at the end of the current UTC day of the served time. */
-        int64_t served = sys + s->phase_ns;
-        int64_t day = served >= 0 ? served / NT_NS_PER_DAY : (served - NT_NS_PER_DAY + 1) / NT_NS_PER_DAY;
-        s->leap_at_ns = st->leap == CLK_LEAP_NONE ? 0 : (day + 1) * NT_NS_PER_DAY;
+        s->leap_at_ns = st->leap == CLK_LEAP_NONE ? 0 : nt_next_midnight(sys + s->phase_ns);
         if (st->leap == CLK_LEAP_DELETE && s->leap_at_ns != 0) {
             s->leap_at_ns -= NT_NS_PER_S; /* 23:59:59 is skipped */
         }
@@ -166,7 +139,7 @@ static int soft_set_status(struct clk *c, const struct clk_status *st)
             s->leap_at_ns = 0;
         }
     }
-    write_end(s);
+    seqlock_write(&soft_of(c)->pub, s);
     return 0;
 }
 
@@ -191,7 +164,8 @@ struct clk *clk_soft_create(void)
         errno = ENOMEM;
         return NULL;
     }
-    s->base_sys_ns = sys_now(CLOCK_REALTIME);
+    s->w.base_sys_ns = sys_now(CLOCK_REALTIME);
+    seqlock_write(&s->pub, &s->w);
     c->ops = &soft_ops;
     c->priv = s;
     return c;

@@ -164,3 +164,12 @@ bool nt_parse_date(const char *s, int64_t *out_ns)
     *out_ns = nt_from_utc(y, m, d, 0, 0, 0, 0);
     return true;
 }
+
+int64_t nt_next_midnight(int64_t t_ns)
+{
+    int64_t d = t_ns / NT_NS_PER_DAY;
+    if (t_ns < 0 && d * NT_NS_PER_DAY != t_ns) {
+        d--; /* floor, not truncation, before 1970 */
+    }
+    return (d + 1) * NT_NS_PER_DAY;
+}

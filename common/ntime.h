@@ -68,6 +68,10 @@ void nt_to_utc(int64_t t_ns, struct nt_utc *out);
  * buf is too small (needs 25 bytes). */
 int nt_format_iso_ms(int64_t t_ns, char *buf, size_t len);
 
+/* The first UTC midnight strictly after t_ns (the end of its UTC day, where a leap second
+ * goes). */
+int64_t nt_next_midnight(int64_t t_ns);
+
 /* Parse "YYYY-MM-DD" into the instant of its midnight UTC. Returns false on a bad date. */
 bool nt_parse_date(const char *s, int64_t *out_ns);
 

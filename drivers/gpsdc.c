@@ -19,7 +19,7 @@
 
 #include "common/log.h"
 #include "common/ntime.h"
-#include "refclock/rc.h"
+#include "drivers/drv.h"
 
 /* Lines handled per wake-up: bounds the time spent if gpsd floods us (AIS, raw data); what is
  * left waits for the next data, one second away. */
@@ -254,32 +254,32 @@ struct gpsdc_priv {
     char buf[GPSDC_LINE_MAX + 1];
 };
 
-static const char *drv_check(const char *param, const char *const *keys,
-                             const char *const *values, int n)
+static const char *drv_check(const char *param, const struct drv_optval *opts,
+                              int n)
 {
     char host[256], port[16];
     if (!gpsdc_parse_addr(param, host, sizeof(host), port, sizeof(port))) {
         return "expected HOST[:PORT] of gpsd, e.g. localhost:2947 or [::1]:2947";
     }
     for (int i = 0; i < n; i++) {
-        if (strcmp(keys[i], "device") == 0 &&
-            (values[i][0] != '/' || strlen(values[i]) >= GPSDC_PATH_MAX)) {
+        if (strcmp(opts[i].key, "device") == 0 &&
+            (opts[i].value[0] != '/' || strlen(opts[i].value) >= GPSDC_PATH_MAX)) {
             return "device: expected the receiver's path as gpsd knows it, e.g. /dev/ttyUSB0";
         }
     }
     return NULL;
 }
 
-static int drv_open(struct rc_src *src)
+static int drv_open(struct drv_src *src)
 {
-    struct gpsdc_priv *p = rc_priv(src);
+    struct gpsdc_priv *p = drv_priv(src);
     char host[256], port[16];
     p->opened = false;
-    if (!gpsdc_parse_addr(rc_param(src), host, sizeof(host), port, sizeof(port))) {
+    if (!gpsdc_parse_addr(drv_param(src), host, sizeof(host), port, sizeof(port))) {
         return -EINVAL; /* the config check refused it already */
     }
-    const char *device = rc_option(src, "device");
-    gpsdc_init(&p->st, rc_option(src, "pps") != NULL, device);
+    const char *device = drv_option(src, "device");
+    gpsdc_init(&p->st, drv_option(src, "pps") != NULL, device);
     memset(&p->gd, 0, sizeof(p->gd));
     p->len = 0;
     p->discarding = false;
@@ -289,7 +289,7 @@ static int drv_open(struct rc_src *src)
         int e = errno;
         if (!p->connect_logged) {
             p->connect_logged = true;
-            log_warnx("%s: gpsd at %s: %s", rc_name(src), rc_param(src),
+            log_warnx("%s: gpsd at %s: %s", drv_name(src), drv_param(src),
                       e > 0 ? strerror(e) : gps_errstr(e));
         }
         return e > 0 ? -e : -ECONNREFUSED;
@@ -310,25 +310,25 @@ static int drv_open(struct rc_src *src)
     if (gps_stream(&p->gd, flags, (void *)device) < 0) {
         return -EPIPE;
     }
-    log_debug("%s: connected to gpsd at %s (%s%s)", rc_name(src), rc_param(src),
+    log_debug("%s: connected to gpsd at %s (%s%s)", drv_name(src), drv_param(src),
               p->st.pps ? "PPS reports" : "TOFF reports", device != NULL ? ", one device" : "");
-    return rc_watch_fd(src, fd);
+    return drv_watch_fd(src, fd);
 }
 
-static void drv_close(struct rc_src *src)
+static void drv_close(struct drv_src *src)
 {
-    struct gpsdc_priv *p = rc_priv(src);
+    struct gpsdc_priv *p = drv_priv(src);
     if (p->opened) {
         gps_close(&p->gd);
         p->opened = false;
     }
 }
 
-static void report(struct rc_src *src, struct gpsdc_priv *p, const struct gpsdc_event *ev)
+static void report(struct drv_src *src, struct gpsdc_priv *p, const struct gpsdc_event *ev)
 {
-    struct clk *clk = rc_clock(src);
+    struct clk *clk = drv_clock(src);
     if (ev->device_changed) {
-        log_info("%s: time reports now come from %s", rc_name(src), ev->text);
+        log_info("%s: time reports now come from %s", drv_name(src), ev->text);
     }
     switch (ev->kind) {
     case GPSDC_SAMPLE:
@@ -336,22 +336,22 @@ static void report(struct rc_src *src, struct gpsdc_priv *p, const struct gpsdc_
         int64_t local_ns = clk_from_sys(clk, ev->local_sys_ns);
         int64_t age = clk_now(clk) - local_ns;
         if (age > MAX_AGE_NS || age < -MAX_FUTURE_NS) {
-            rc_count(src, RC_CNT_STALE);
+            drv_count(src, DRV_CNT_STALE);
         } else if (ev->kind == GPSDC_SAMPLE) {
-            rc_add_sample(src, local_ns, ev->ref_ns, CLK_LEAP_NONE);
+            drv_add_sample(src, local_ns, ev->ref_ns, CLK_LEAP_NONE);
         } else {
-            rc_add_pulse(src, local_ns, ++p->pulse_seq);
+            drv_add_pulse(src, local_ns, ++p->pulse_seq);
         }
         break;
     }
     case GPSDC_NO_FIX:
-        rc_count(src, RC_CNT_NO_FIX);
-        rc_set_state(src, RC_STATE_NO_FIX);
+        drv_count(src, DRV_CNT_NO_FIX);
+        drv_set_state(src, DRV_STATE_NO_FIX);
         break;
-    case GPSDC_REPEAT: rc_count(src, RC_CNT_STALE); break;
-    case GPSDC_BAD: rc_count(src, RC_CNT_BAD_FORMAT); break;
+    case GPSDC_REPEAT: drv_count(src, DRV_CNT_STALE); break;
+    case GPSDC_BAD: drv_count(src, DRV_CNT_BAD_FORMAT); break;
     case GPSDC_DEVICE:
-        log_info("%s: gpsd %s %s", rc_name(src), ev->active ? "activated" : "lost", ev->text);
+        log_info("%s: gpsd %s %s", drv_name(src), ev->active ? "activated" : "lost", ev->text);
         if (ev->active) {
             p->missing_logged = false;
         }
@@ -359,28 +359,28 @@ static void report(struct rc_src *src, struct gpsdc_priv *p, const struct gpsdc_
     case GPSDC_MISSING:
         if (!p->missing_logged) {
             p->missing_logged = true;
-            log_warnx("%s: gpsd at %s does not have %s (yet); waiting for it", rc_name(src),
-                      rc_param(src), ev->text);
+            log_warnx("%s: gpsd at %s does not have %s (yet); waiting for it", drv_name(src),
+                      drv_param(src), ev->text);
         }
         break;
     case GPSDC_ERROR:
         if (!p->error_logged) {
             p->error_logged = true;
-            log_warnx("%s: gpsd says: %s", rc_name(src), ev->text);
+            log_warnx("%s: gpsd says: %s", drv_name(src), ev->text);
         }
         break;
     case GPSDC_NONE: break;
     }
 }
 
-static void handle_line(struct rc_src *src, struct gpsdc_priv *p, char *line, size_t len)
+static void handle_line(struct drv_src *src, struct gpsdc_priv *p, char *line, size_t len)
 {
     if (len > 0 && line[len - 1] == '\r') {
         line[len - 1] = '\0';
     }
     gpsdc_prepare(&p->gd);
     if (!gpsdc_unpack(line, &p->gd)) {
-        rc_count(src, RC_CNT_BAD_FORMAT);
+        drv_count(src, DRV_CNT_BAD_FORMAT);
         return;
     }
     struct gpsdc_event ev;
@@ -388,9 +388,9 @@ static void handle_line(struct rc_src *src, struct gpsdc_priv *p, char *line, si
     report(src, p, &ev);
 }
 
-static int drv_on_readable(struct rc_src *src, int fd)
+static int drv_on_readable(struct drv_src *src, int fd)
 {
-    struct gpsdc_priv *p = rc_priv(src);
+    struct gpsdc_priv *p = drv_priv(src);
     int lines = 0, reads = 0;
     while (lines < MAX_LINES_PER_WAKE) {
         char *nl = memchr(p->buf, '\n', p->len);
@@ -409,7 +409,7 @@ static int drv_on_readable(struct rc_src *src, int fd)
         if (p->len == GPSDC_LINE_MAX) {
             /* Longer than anything gpsd sends: drop it up to its newline. */
             if (!p->discarding) {
-                rc_count(src, RC_CNT_BAD_LENGTH);
+                drv_count(src, DRV_CNT_BAD_LENGTH);
             }
             p->discarding = true;
             p->len = 0;
@@ -429,13 +429,12 @@ static int drv_on_readable(struct rc_src *src, int fd)
     return 0;
 }
 
-static const char *const gpsdc_options[] = {"device", NULL};
-static const char *const gpsdc_flags[] = {"pps", NULL};
+/* `pps`: also take gpsd's PPS messages, as pulses; `device`: the receiver gpsd should watch. */
+static const struct drv_option gpsdc_options[] = {{"device", false}, {"pps", true}, {NULL, false}};
 
-const struct rc_driver rc_driver_gpsd = {
+const struct drv_driver drv_gpsd = {
     .name = "gpsd",
     .options = gpsdc_options,
-    .flag_options = gpsdc_flags,
     .priv_size = sizeof(struct gpsdc_priv),
     .check = drv_check,
     .open = drv_open,

@@ -35,6 +35,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "drivers/drv.h"
+
 #define GPSDC_DEFAULT_PORT "2947"
 #define GPSDC_PATH_MAX 128
 /* gpsd's longest line (libgps's GPS_JSON_RESPONSE_MAX); a longer one is dropped and counted. */
@@ -105,5 +107,8 @@ enum gpsdc_kind gpsdc_map(struct gpsdc_state *st, const struct gps_data_t *d,
  */
 bool gpsdc_parse_addr(const char *param, char *host, size_t host_len, char *port,
                       size_t port_len);
+
+/* The driver, for the daemon's table. */
+extern const struct drv_driver drv_gpsd;
 
 #endif

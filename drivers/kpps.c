@@ -17,7 +17,7 @@
 
 #include "common/log.h"
 #include "common/ntime.h"
-#include "refclock/rc.h"
+#include "drivers/drv.h"
 
 /* The kernel keeps only the latest edge: the poll must come round faster than the pulses
  * (1 s) or edges are lost. 200 ms leaves room for a busy loop and costs nothing. */
@@ -73,15 +73,14 @@ enum kpps_verdict kpps_seq_update(struct kpps_seq *st, uint32_t seq, int64_t ts_
     return KPPS_NEW;
 }
 
-static const char *kpps_check(const char *param, const char *const *keys,
-                              const char *const *values, int n)
+static const char *kpps_check(const char *param, const struct drv_optval *opts,
+                              int n)
 {
-    (void)values;
     if (param[0] != '/') {
         return "expected the path of a PPS device, e.g. /dev/pps0";
     }
     for (int i = 0; i < n; i++) {
-        if (strcmp(keys[i], "kernelpps") == 0) {
+        if (strcmp(opts[i].key, "kernelpps") == 0) {
             /* Handing the pulse to the kernel's hardpps loop means the kernel, not gpsntpd,
              * steers the clock's frequency; Debian kernels lack CONFIG_NTP_PPS anyway. */
             return "kernelpps is not supported: gpsntpd disciplines the clock itself (see "
@@ -92,26 +91,26 @@ static const char *kpps_check(const char *param, const char *const *keys,
 }
 
 /* Log a start-up problem once per incident; the layer logs the errno itself. */
-static void report_once(struct rc_src *src, unsigned what, const char *msg, int err)
+static void report_once(struct drv_src *src, unsigned what, const char *msg, int err)
 {
-    struct kpps_priv *p = rc_priv(src);
+    struct kpps_priv *p = drv_priv(src);
     if ((p->logged & what) != 0) {
         return;
     }
     p->logged |= what;
     if (err != 0) {
-        log_err("%s: %s: %s: %s", rc_name(src), rc_param(src), msg, strerror(err));
+        log_err("%s: %s: %s: %s", drv_name(src), drv_param(src), msg, strerror(err));
     } else {
-        log_err("%s: %s: %s", rc_name(src), rc_param(src), msg);
+        log_err("%s: %s: %s", drv_name(src), drv_param(src), msg);
     }
 }
 
-static int kpps_open(struct rc_src *src)
+static int kpps_open(struct drv_src *src)
 {
-    struct kpps_priv *p = rc_priv(src);
-    const char *path = rc_param(src);
+    struct kpps_priv *p = drv_priv(src);
+    const char *path = drv_param(src);
     p->fd = -1;
-    p->clear = rc_option(src, "clear") != NULL;
+    p->clear = drv_option(src, "clear") != NULL;
     memset(&p->seq, 0, sizeof(p->seq));
 
     int fd = open(path, O_RDWR | O_CLOEXEC);
@@ -166,23 +165,23 @@ static int kpps_open(struct rc_src *src)
         return -e;
     }
     p->logged = 0; /* the device works: report the next incident again */
-    log_debug("%s: %s: capturing the %s edge (caps 0x%x)", rc_name(src), path,
+    log_debug("%s: %s: capturing the %s edge (caps 0x%x)", drv_name(src), path,
               p->clear ? "clear" : "assert", (unsigned)caps);
     return 0;
 }
 
-static void kpps_close(struct rc_src *src)
+static void kpps_close(struct drv_src *src)
 {
-    struct kpps_priv *p = rc_priv(src);
+    struct kpps_priv *p = drv_priv(src);
     if (p->fd >= 0) {
         close(p->fd); /* time_pps_destroy() is close() on Linux */
         p->fd = -1;
     }
 }
 
-static int kpps_poll(struct rc_src *src)
+static int kpps_poll(struct drv_src *src)
 {
-    struct kpps_priv *p = rc_priv(src);
+    struct kpps_priv *p = drv_priv(src);
     pps_info_t info;
     memset(&info, 0, sizeof(info));
     /* A zero timeout returns at once with the latest edges; a NULL timeout would block until
@@ -198,7 +197,7 @@ static int kpps_poll(struct rc_src *src)
     struct timespec ts = p->clear ? info.clear_timestamp : info.assert_timestamp;
     uint32_t seq = (uint32_t)(p->clear ? info.clear_sequence : info.assert_sequence);
     if (ts.tv_nsec < 0 || ts.tv_nsec >= NT_NS_PER_S || ts.tv_sec < 0) {
-        rc_count(src, RC_CNT_BAD_FORMAT);
+        drv_count(src, DRV_CNT_BAD_FORMAT);
         return 0;
     }
     int64_t ts_ns = nt_from_timespec(ts);
@@ -208,18 +207,21 @@ static int kpps_poll(struct rc_src *src)
         return 0;
     }
     for (uint64_t i = 0; i < missed && i < MAX_MISSED_PER_EDGE; i++) {
-        rc_count(src, RC_CNT_MISSED_PULSE);
+        drv_count(src, DRV_CNT_MISSED_PULSE);
     }
-    rc_add_pulse(src, clk_from_sys(rc_clock(src), ts_ns), seq);
+    drv_add_pulse(src, clk_from_sys(drv_clock(src), ts_ns), seq);
     return 0;
 }
 
-static const char *const kpps_flags[] = {"kernelpps", NULL};
+/* `clear`: capture the clear edge instead of the assert edge; `kernelpps`: refused at check
+ * time, with the reason. */
+static const struct drv_option kpps_options[] = {{"clear", true}, {"kernelpps", true},
+                                                 {NULL, false}};
 
-const struct rc_driver rc_driver_pps = {
+const struct drv_driver drv_pps = {
     .name = "pps",
-    .options = NULL,
-    .flag_options = kpps_flags,
+    .options = kpps_options,
+    .pulses = true,
     .priv_size = sizeof(struct kpps_priv),
     .poll_interval_ns = POLL_INTERVAL_NS,
     .check = kpps_check,

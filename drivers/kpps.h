@@ -12,7 +12,7 @@
  *
  * Config:  refclock pps /dev/pps0 lock GPS [clear] [width S] [offset S] [refid PPS]
  *   clear      capture the clear (falling) edge instead of assert; read by the driver as
- *              rc_option(src, "clear") (the config module parses the common `clear` option)
+ *              drv_option(src, "clear") (the config module parses the common `clear` option)
  *   kernelpps  flag accepted by the parser but refused by the check: binding the kernel's
  *              hardpps discipline (time_pps_kcbind) is not implemented, see
  *              docs/receivers.md for when it would help.
@@ -22,6 +22,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "drivers/drv.h"
 
 /* How far apart two pulses may be and still count the pulses between them as missed. A longer
  * silence is an outage (the source shows "no data"), not a run of missed pulses. */
@@ -52,5 +54,8 @@ enum kpps_verdict {
  */
 enum kpps_verdict kpps_seq_update(struct kpps_seq *st, uint32_t seq, int64_t ts_ns,
                                   uint64_t *missed);
+
+/* The driver, for the daemon's table. */
+extern const struct drv_driver drv_pps;
 
 #endif

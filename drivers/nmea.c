@@ -18,7 +18,7 @@
 #include "common/log.h"
 #include "drivers/nmea_frame.h"
 #include "drivers/nmea_parse.h"
-#include "refclock/rc.h"
+#include "drivers/nmea.h"
 
 /* Valid cycles without a date before we say so: a GGA-only receiver never gives a sample. */
 #define NO_DATE_WARN_CYCLES 10
@@ -26,7 +26,7 @@
 struct nmea_priv {
     bool have_fd;  /* the private state starts zeroed: fd 0 is not ours until open says so */
     int fd;
-    struct rc_src *src;
+    struct drv_src *src;
     struct nmea_framer framer;
     struct nmea_cycle cycle;
     struct nmea_pace pace;
@@ -64,15 +64,15 @@ static bool find_speed(const char *text, speed_t *out)
     return false;
 }
 
-static const char *nmea_check(const char *param, const char *const *keys,
-                              const char *const *values, int n)
+static const char *nmea_check(const char *param, const struct drv_optval *opts,
+                              int n)
 {
     if (param == NULL || param[0] == '\0') {
         return "needs a device path, e.g. refclock nmea /dev/ttyUSB0";
     }
     for (int i = 0; i < n; i++) {
         speed_t s;
-        if (strcmp(keys[i], "baud") == 0 && (values[i] == NULL || !find_speed(values[i], &s))) {
+        if (strcmp(opts[i].key, "baud") == 0 && !find_speed(opts[i].value, &s)) {
             return baud_error;
         }
     }
@@ -101,19 +101,19 @@ static int set_raw(int fd, speed_t speed)
     return 0;
 }
 
-static int nmea_open(struct rc_src *src)
+static int nmea_open(struct drv_src *src)
 {
-    struct nmea_priv *p = rc_priv(src);
+    struct nmea_priv *p = drv_priv(src);
     p->have_fd = false;
     p->fd = -1;
     p->src = src;
     speed_t speed = B9600;
-    const char *baud = rc_option(src, "baud");
+    const char *baud = drv_option(src, "baud");
     if (baud != NULL && !find_speed(baud, &speed)) {
-        log_warnx("%s: %s", rc_name(src), baud_error);
+        log_warnx("%s: %s", drv_name(src), baud_error);
         return -EINVAL;
     }
-    int fd = open(rc_param(src), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int fd = open(drv_param(src), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         return -errno;
     }
@@ -125,7 +125,7 @@ static int nmea_open(struct rc_src *src)
     }
     int r = set_raw(fd, speed);
     if (r < 0) {
-        log_warnx("%s: %s: cannot set up the serial line: %s", rc_name(src), rc_param(src),
+        log_warnx("%s: %s: cannot set up the serial line: %s", drv_name(src), drv_param(src),
                   strerror(-r));
         close(fd);
         return r;
@@ -133,11 +133,11 @@ static int nmea_open(struct rc_src *src)
     p->fd = fd;
     p->have_fd = true;
     nmea_frame_init(&p->framer);
-    nmea_cycle_init(&p->cycle, rc_pivot_ns(src));
+    nmea_cycle_init(&p->cycle, drv_pivot_ns(src));
     nmea_pace_init(&p->pace);
     p->logged_burst = false;
     p->no_date_cycles = 0;
-    r = rc_watch_fd(src, fd);
+    r = drv_watch_fd(src, fd);
     if (r < 0) {
         close(fd);
         p->have_fd = false;
@@ -146,9 +146,9 @@ static int nmea_open(struct rc_src *src)
     return r;
 }
 
-static void nmea_close(struct rc_src *src)
+static void nmea_close(struct drv_src *src)
 {
-    struct nmea_priv *p = rc_priv(src);
+    struct nmea_priv *p = drv_priv(src);
     if (p->have_fd) {
         close(p->fd);
         p->have_fd = false;
@@ -158,59 +158,59 @@ static void nmea_close(struct rc_src *src)
 
 static void report_fix(struct nmea_priv *p, const struct nmea_fix *fix)
 {
-    struct rc_src *src = p->src;
+    struct drv_src *src = p->src;
     bool first = !p->pace.have;
     bool live = !fix->has_utc || nmea_pace_live(&p->pace, fix);
     if (nmea_fix_is_sample(fix) && !live) {
-        rc_count(src, RC_CNT_STALE);
+        drv_count(src, DRV_CNT_STALE);
         if (!first && !p->logged_burst) {
             p->logged_burst = true;
             log_info("%s: cycles arriving faster than they are labelled (queued before the "
                      "port was opened?): not used",
-                     rc_name(src));
+                     drv_name(src));
         }
         return;
     }
     if (nmea_fix_is_sample(fix)) {
         p->no_date_cycles = 0;
-        rc_add_sample(src, fix->rx_ns, fix->utc_ns, CLK_LEAP_NONE);
+        drv_add_sample(src, fix->rx_ns, fix->utc_ns, CLK_LEAP_NONE);
         return;
     }
     if (fix->valid == NMEA_VALID_NO) {
-        rc_count(src, RC_CNT_NO_FIX);
-        rc_set_state(src, RC_STATE_NO_FIX);
+        drv_count(src, DRV_CNT_NO_FIX);
+        drv_set_state(src, DRV_STATE_NO_FIX);
     } else if (fix->valid == NMEA_VALID_YES && !fix->has_utc) {
         if (++p->no_date_cycles == NO_DATE_WARN_CYCLES && !p->warned_no_date) {
             p->warned_no_date = true;
             log_warnx("%s: fixes without a date (no RMC or ZDA): enable RMC or ZDA on the "
                       "receiver",
-                      rc_name(src));
+                      drv_name(src));
         }
     } else if (fix->valid == NMEA_VALID_YES && fix->leap_second) {
-        log_info("%s: leap second 23:59:60: no sample for it", rc_name(src));
+        log_info("%s: leap second 23:59:60: no sample for it", drv_name(src));
     }
 }
 
 static void on_frame(struct nmea_priv *p, const struct nmea_frame *fr)
 {
-    struct rc_src *src = p->src;
+    struct drv_src *src = p->src;
     switch (fr->status) {
     case NMEA_FRAME_OK: break;
-    case NMEA_FRAME_CHECKSUM: rc_count(src, RC_CNT_BAD_CHECKSUM); return;
-    case NMEA_FRAME_LENGTH: rc_count(src, RC_CNT_BAD_LENGTH); return;
-    case NMEA_FRAME_FORMAT: rc_count(src, RC_CNT_BAD_FORMAT); return;
+    case NMEA_FRAME_CHECKSUM: drv_count(src, DRV_CNT_BAD_CHECKSUM); return;
+    case NMEA_FRAME_LENGTH: drv_count(src, DRV_CNT_BAD_LENGTH); return;
+    case NMEA_FRAME_FORMAT: drv_count(src, DRV_CNT_BAD_FORMAT); return;
     }
     struct nmea_sentence s;
     switch (nmea_parse_sentence(fr->text, fr->len, &s)) {
     case NMEA_OK: break;
     case NMEA_ERR_FORMAT:
-        rc_count(src, RC_CNT_BAD_FORMAT);
-        log_debug("%s: bad %s sentence", rc_name(src), s.address);
+        drv_count(src, DRV_CNT_BAD_FORMAT);
+        log_debug("%s: bad %s sentence", drv_name(src), s.address);
         return;
     case NMEA_ERR_TALKER:
         if (!p->warned_talker) {
             p->warned_talker = true;
-            log_info("%s: ignoring %s: talker %.2s is not a GNSS receiver", rc_name(src),
+            log_info("%s: ignoring %s: talker %.2s is not a GNSS receiver", drv_name(src),
                      s.address, s.address);
         }
         return;
@@ -218,7 +218,7 @@ static void on_frame(struct nmea_priv *p, const struct nmea_frame *fr)
     }
     if (!s.has_time && s.valid == NMEA_VALID_NO) {
         /* "$GPRMC,,V,,,,,,,,,,N": no time at all while there is no fix. */
-        rc_set_state(src, RC_STATE_NO_FIX);
+        drv_set_state(src, DRV_STATE_NO_FIX);
         return;
     }
     struct nmea_fix fix[NMEA_CYCLE_MAX_OUT];
@@ -228,16 +228,16 @@ static void on_frame(struct nmea_priv *p, const struct nmea_frame *fr)
     }
 }
 
-static int nmea_on_readable(struct rc_src *src, int fd)
+static int nmea_on_readable(struct drv_src *src, int fd)
 {
-    struct nmea_priv *p = rc_priv(src);
+    struct nmea_priv *p = drv_priv(src);
     uint8_t buf[512];
     /* Bounded: a receiver at 921600 baud fills 92 kB/s; 16 reads drain any backlog. */
     for (int i = 0; i < 16; i++) {
         ssize_t n = read(fd, buf, sizeof(buf));
         /* Stamp right after read() returns: the earliest user space can know the bytes
          * are there. Every sentence whose '$' is in this chunk gets this stamp. */
-        int64_t rx_ns = clk_now(rc_clock(src));
+        int64_t rx_ns = clk_now(drv_clock(src));
         if (n > 0) {
             const uint8_t *d = buf;
             size_t left = (size_t)n;
@@ -261,9 +261,9 @@ static int nmea_on_readable(struct rc_src *src, int fd)
     return 0;
 }
 
-static const char *const nmea_options[] = {"baud", NULL};
+static const struct drv_option nmea_options[] = {{"baud", false}, {NULL, false}};
 
-const struct rc_driver rc_driver_nmea = {
+const struct drv_driver drv_nmea = {
     .name = "nmea",
     .options = nmea_options,
     .priv_size = sizeof(struct nmea_priv),

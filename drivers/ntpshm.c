@@ -18,7 +18,7 @@
 
 #include "common/log.h"
 #include "common/ntime.h"
-#include "refclock/rc.h"
+#include "drivers/drv.h"
 
 _Static_assert(sizeof(struct ntpshm_seg) == (sizeof(long) == 8 ? 96 : 80),
                "struct ntpshm_seg must match ntpd's struct shmTime");
@@ -215,18 +215,18 @@ struct shm_priv {
     struct ntpshm_sample last;
 };
 
-static const char *drv_check(const char *param, const char *const *keys,
-                             const char *const *values, int n)
+static const char *drv_check(const char *param, const struct drv_optval *opts,
+                              int n)
 {
     int unit, perm;
     if (!ntpshm_parse_unit(param, &unit)) {
         return "expected an SHM unit number 0..255 (segment key 0x4e545030 + unit)";
     }
     for (int i = 0; i < n; i++) {
-        if (strcmp(keys[i], "perm") != 0) {
+        if (strcmp(opts[i].key, "perm") != 0) {
             continue;
         }
-        if (!ntpshm_parse_perm(values[i], &perm)) {
+        if (!ntpshm_parse_perm(opts[i].value, &perm)) {
             return "perm: expected octal permissions such as 0600 or 0666";
         }
         if (unit < 2 && (perm & 0077) != 0) {
@@ -239,7 +239,7 @@ static const char *drv_check(const char *param, const char *const *keys,
 
 /* Warn when a segment someone else created is more open than ntpd would make it: whoever can
  * write it can set this server's time. */
-static void check_owner(struct rc_src *src, struct shm_priv *p)
+static void check_owner(struct drv_src *src, struct shm_priv *p)
 {
     struct shmid_ds ds;
     if (shmctl(p->shmid, IPC_STAT, &ds) < 0 || (p->logged & LOGGED_PERMS) != 0) {
@@ -250,18 +250,18 @@ static void check_owner(struct rc_src *src, struct shm_priv *p)
         p->logged |= LOGGED_PERMS;
         log_warnx("%s: segment NTP%d (key 0x%x) is owned by uid %u with mode %03o: units 0 "
                   "and 1 should be root's and private (remove it with ipcrm and restart)",
-                  rc_name(src), p->unit, NTPSHM_KEY_BASE + p->unit, (unsigned)ds.shm_perm.uid,
+                  drv_name(src), p->unit, NTPSHM_KEY_BASE + p->unit, (unsigned)ds.shm_perm.uid,
                   (unsigned)ds.shm_perm.mode & 0777);
     }
 }
 
-static int drv_open(struct rc_src *src)
+static int drv_open(struct drv_src *src)
 {
-    struct shm_priv *p = rc_priv(src);
+    struct shm_priv *p = drv_priv(src);
     p->seg = NULL;
     int perm = 0600;
-    const char *perm_s = rc_option(src, "perm");
-    if (!ntpshm_parse_unit(rc_param(src), &p->unit) ||
+    const char *perm_s = drv_option(src, "perm");
+    if (!ntpshm_parse_unit(drv_param(src), &p->unit) ||
         (perm_s != NULL && !ntpshm_parse_perm(perm_s, &perm))) {
         return -EINVAL; /* the config check has already refused these */
     }
@@ -270,7 +270,7 @@ static int drv_open(struct rc_src *src)
         p->seg = NULL;
         if ((p->logged & LOGGED_ATTACH) == 0) {
             p->logged |= LOGGED_ATTACH;
-            log_err("%s: SHM unit %d (key 0x%x): %s", rc_name(src), p->unit,
+            log_err("%s: SHM unit %d (key 0x%x): %s", drv_name(src), p->unit,
                     NTPSHM_KEY_BASE + p->unit,
                     r == -EINVAL ? "a segment with this key exists but is smaller than an ntpd "
                                    "SHM segment (another program's, or a 32/64-bit mismatch)"
@@ -281,21 +281,21 @@ static int drv_open(struct rc_src *src)
     }
     p->logged &= ~LOGGED_ATTACH;
     check_owner(src, p);
-    log_debug("%s: attached SHM unit %d (key 0x%x, id %d)", rc_name(src), p->unit,
+    log_debug("%s: attached SHM unit %d (key 0x%x, id %d)", drv_name(src), p->unit,
               NTPSHM_KEY_BASE + p->unit, p->shmid);
     return 0;
 }
 
-static void drv_close(struct rc_src *src)
+static void drv_close(struct drv_src *src)
 {
-    struct shm_priv *p = rc_priv(src);
+    struct shm_priv *p = drv_priv(src);
     ntpshm_detach(p->seg);
     p->seg = NULL;
 }
 
-static int drv_poll(struct rc_src *src)
+static int drv_poll(struct drv_src *src)
 {
-    struct shm_priv *p = rc_priv(src);
+    struct shm_priv *p = drv_priv(src);
     if (++p->polls % STAT_EVERY_POLLS == 0 && !p->no_stat) {
         /* Removed with ipcrm: the key now names a new segment (or none) that writers use;
          * ours lives on, unwritten, until detached. Reopen. An attached segment always
@@ -305,7 +305,7 @@ static int drv_poll(struct rc_src *src)
         struct shmid_ds ds;
         if (shmctl(p->shmid, IPC_STAT, &ds) < 0) {
             log_info("%s: cannot check the segment's state (%s); its removal will not be "
-                     "noticed", rc_name(src), strerror(errno));
+                     "noticed", drv_name(src), strerror(errno));
             p->no_stat = true;
         } else if ((ds.shm_perm.mode & SHM_DEST) != 0) {
             return -EIDRM;
@@ -323,11 +323,11 @@ static int drv_poll(struct rc_src *src)
     if (r == NTPSHM_TORN) {
         /* Leave valid alone: the writer sets it again when done, and the next poll reads the
          * finished sample. */
-        rc_count(src, RC_CNT_TORN);
+        drv_count(src, DRV_CNT_TORN);
         return 0;
     }
     ntpshm_consume(p->seg, after);
-    struct clk *clk = rc_clock(src);
+    struct clk *clk = drv_clock(src);
     int64_t local_ns = 0;
     if (r == NTPSHM_OK) {
         local_ns = clk_from_sys(clk, s.receive_ns);
@@ -337,29 +337,29 @@ static int drv_poll(struct rc_src *src)
     case NTPSHM_OK:
         p->have_last = true;
         p->last = s;
-        rc_add_sample(src, local_ns, s.clock_ns, s.leap);
+        drv_add_sample(src, local_ns, s.clock_ns, s.leap);
         break;
     case NTPSHM_NOT_SYNCED:
-        rc_count(src, RC_CNT_NO_FIX);
-        rc_set_state(src, RC_STATE_NO_FIX);
+        drv_count(src, DRV_CNT_NO_FIX);
+        drv_set_state(src, DRV_STATE_NO_FIX);
         break;
     case NTPSHM_REPEAT:
-    case NTPSHM_STALE: rc_count(src, RC_CNT_STALE); break;
+    case NTPSHM_STALE: drv_count(src, DRV_CNT_STALE); break;
     case NTPSHM_BAD_MODE:
-    case NTPSHM_BAD_DATA: rc_count(src, RC_CNT_BAD_FORMAT); break;
+    case NTPSHM_BAD_DATA: drv_count(src, DRV_CNT_BAD_FORMAT); break;
     case NTPSHM_NOT_READY:
     case NTPSHM_TORN: break;
     }
     if (r != NTPSHM_OK) {
-        log_debug("%s: SHM sample dropped: %s (mode %d count %d valid %d)", rc_name(src),
+        log_debug("%s: SHM sample dropped: %s (mode %d count %d valid %d)", drv_name(src),
                   ntpshm_result_name(r), copy.mode, copy.count, copy.valid);
     }
     return 0;
 }
 
-static const char *const shm_options[] = {"perm", NULL};
+static const struct drv_option shm_options[] = {{"perm", false}, {NULL, false}};
 
-const struct rc_driver rc_driver_shm = {
+const struct drv_driver drv_shm = {
     .name = "shm",
     .options = shm_options,
     .priv_size = sizeof(struct shm_priv),

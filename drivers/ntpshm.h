@@ -33,6 +33,7 @@
 #include <sys/types.h>
 
 #include "common/clk.h"
+#include "drivers/drv.h"
 
 #define NTPSHM_KEY_BASE 0x4e545030
 #define NTPSHM_MAX_UNIT 255
@@ -116,5 +117,8 @@ void ntpshm_detach(volatile struct ntpshm_seg *seg);
 /* Parse a unit ("0".."255") or octal permissions ("0600", "666"); false when invalid. */
 bool ntpshm_parse_unit(const char *s, int *unit);
 bool ntpshm_parse_perm(const char *s, int *perm);
+
+/* The driver, for the daemon's table. */
+extern const struct drv_driver drv_shm;
 
 #endif

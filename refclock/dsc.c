@@ -23,7 +23,6 @@
 
 #include "common/log.h"
 #include "common/ntime.h"
-#include "server/srv.h"
 
 #define LEAP_MARGIN_NS (2 * NT_NS_PER_S)
 #define FILTER_RESET_GAP_NS (60 * NT_NS_PER_S)
@@ -208,7 +207,7 @@ static bool accept(struct dsc *d, int idx, int64_t mono, double x)
         started = false;
     }
     if (started) {
-        s->counters[RC_CNT_JUMP]++;
+        s->counters[DRV_CNT_JUMP]++;
         log_warnx("%s: reference jumped by %+.6f s against the clock; not followed unless it "
                   "persists %.0f s", s->cfg.name, -dev, d->p.jumppersist_s);
     }
@@ -227,7 +226,7 @@ static bool accept(struct dsc *d, int idx, int64_t mono, double x)
     double u = x - servo_frame(&d->servo, mono);
     enum flt_result r = flt_add(&s->flt, mono, u);
     if (r == FLT_OUTLIER) {
-        s->counters[RC_CNT_OUTLIER]++;
+        s->counters[DRV_CNT_OUTLIER]++;
         return false;
     }
     if (r == FLT_SHIFTED) {
@@ -274,7 +273,7 @@ void dsc_sample(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns, int64
         return; /* the receiver's 23:59:60 is not a one-second offset */
     }
     s->leap = leap;
-    s->leap_midnight = leap != CLK_LEAP_NONE ? leap_midnight_after(ref_ns) : 0;
+    s->leap_midnight = leap != CLK_LEAP_NONE ? nt_next_midnight(ref_ns) : 0;
     s->last_data_mono = mono_ns;
     double x = nt_to_s(local_ns - nt_from_s(s->cfg.offset_s) - ref_ns);
     if (accept(d, idx, mono_ns, x)) {
@@ -329,7 +328,7 @@ void dsc_pulse(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns)
     double x;
     enum ppl_result r = ppl_pulse(&s->ppl, local_ns, mono_ns, cp, &ck, &x);
     if (r != PPL_OK) {
-        s->counters[RC_CNT_PULSE_REJECTED]++;
+        s->counters[DRV_CNT_PULSE_REJECTED]++;
         log_debug("%s: pulse rejected: %s", s->cfg.name, ppl_result_name(r));
         return;
     }
@@ -359,7 +358,7 @@ static double measurement_var(const struct dsc_src *s)
  * leading receiver (or, for a pulse, its lock source) says; none once it has happened. */
 static void update_leap(struct dsc *d, int64_t mono, int64_t real)
 {
-    int64_t midnight = leap_midnight_after(real);
+    int64_t midnight = nt_next_midnight(real);
     enum clk_leap leap = CLK_LEAP_NONE;
     if (d->p.leaps != NULL && d->p.leaps->n > 0 && !leap_expired(d->p.leaps, real)) {
         leap = leap_due(d->p.leaps, real);
@@ -414,7 +413,7 @@ static void publish(struct dsc *d, int64_t mono, int64_t real)
     };
     struct rst_output prev = d->out;
     rst_compute(&in, &d->out);
-    srv_state_publish(&d->out.st);
+    rst_publish(&d->out.st);
     if (d->out.mode != prev.mode && d->ticks > 1) {
         log_info("reference state: %s (stratum %d)", rst_mode_name(d->out.mode),
                  d->out.st.stratum);
@@ -539,7 +538,7 @@ enum rst_mode dsc_mode(const struct dsc *d)
 void dsc_get_tracking(const struct dsc *d, int64_t mono, int64_t real, struct rc_tracking *t)
 {
     memset(t, 0, sizeof(*t));
-    const struct srv_refstate *st = &d->out.st;
+    const struct rst_state *st = &d->out.st;
     t->refid = st->synced ? st->refid : 0;
     t->stratum = st->synced ? st->stratum : 16;
     t->synced = st->synced;
@@ -557,7 +556,7 @@ void dsc_get_tracking(const struct dsc *d, int64_t mono, int64_t real, struct rc
     t->root_delay_s = st->root_delay_s;
     t->root_disp_s = st->synced ? rst_distance(st, real) - st->root_delay_s / 2 : NAN;
     t->update_interval_s = d->servo.update_interval_s;
-    t->leap = st->synced ? (int)st->leap : SRV_LEAP_ALARM;
+    t->leap = st->synced ? (int)st->leap : RST_LEAP_ALARM;
 }
 
 void dsc_get_source(const struct dsc *d, int idx, int64_t mono, struct rc_src_status *out)
@@ -573,7 +572,7 @@ void dsc_get_source(const struct dsc *d, int idx, int64_t mono, struct rc_src_st
     out->offset_s = s->offset_s;
     out->jitter_s = flt_jitter(&s->flt);
     out->latency_s = s->latency_s;
-    for (int c = 0; c < RC_CNT__COUNT; c++) {
+    for (int c = 0; c < DRV_CNT__COUNT; c++) {
         out->counters[c] += s->counters[c];
     }
 }

@@ -6,7 +6,7 @@
  * state. It owns per-source filtering (filter.h), the PPS lock (ppslock.h), the jump guard and
  * selection (select.h), the servo (servo.h), the reference state (refstate.h) and leap seconds
  * (leap.h). It reads no clock and opens nothing: the only side effects are the servo's
- * corrections and set_status through the clock interface, srv_state_publish() and log lines.
+ * corrections and set_status through the clock interface, rst_publish() and log lines.
  * rc.c feeds it from the drivers; the simulation tests feed it directly with clk_sim and run
  * hours of simulated time in seconds.
  *
@@ -33,7 +33,7 @@
 
 struct dsc_src_cfg {
     char name[16];          /* for log lines: "nmea0" */
-    uint32_t refid;         /* SRV_REFID style */
+    uint32_t refid;         /* RST_REFID style */
     bool pps;               /* a pulse source */
     int lock;               /* index of the coarse source naming its seconds, -1: none */
     double offset_s;        /* `offset`: subtracted from the local time of each sample */
@@ -82,7 +82,7 @@ struct dsc_src {
     int latency_n;
     enum clk_leap leap;      /* announced by the receiver */
     int64_t leap_midnight;   /* ... for the end of this UTC day */
-    uint64_t counters[RC_CNT__COUNT];
+    uint64_t counters[DRV_CNT__COUNT];
 };
 
 struct dsc {

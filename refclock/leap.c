@@ -97,15 +97,6 @@ bool leap_expired(const struct leap_table *t, int64_t now_ns)
     return t->expires_ns != 0 && now_ns > t->expires_ns;
 }
 
-int64_t leap_midnight_after(int64_t now_ns)
-{
-    int64_t d = now_ns / NT_NS_PER_DAY;
-    if (now_ns < 0 && d * NT_NS_PER_DAY != now_ns) {
-        d--;
-    }
-    return (d + 1) * NT_NS_PER_DAY;
-}
-
 enum clk_leap leap_due(const struct leap_table *t, int64_t now_ns)
 {
     for (int i = 1; i < t->n; i++) {

@@ -34,8 +34,6 @@ bool leap_expired(const struct leap_table *t, int64_t now_ns);
 /* The leap second at the end of the UTC day containing now_ns, if the table has one. RFC 5905
  * announces it through LI during that last day only. */
 enum clk_leap leap_due(const struct leap_table *t, int64_t now_ns);
-/* The next UTC midnight after now_ns: where a leap announced today happens. */
-int64_t leap_midnight_after(int64_t now_ns);
 /* True when t_ns lies within margin_ns of the leap second that ends at midnight at_ns (the
  * second before it, as POSIX time repeats or skips it, and the second after). */
 bool leap_near_instant(int64_t at_ns, int64_t t_ns, int64_t margin_ns);

@@ -21,8 +21,6 @@
 #include "refclock/dsc.h"
 #include "refclock/leap.h"
 #include "refclock/persist.h"
-#include "server/cfg.h"
-#include "server/srv.h"
 
 #define BACKOFF_MIN_NS (1 * NT_NS_PER_S)
 #define BACKOFF_MAX_NS (60 * NT_NS_PER_S)
@@ -30,89 +28,44 @@
 #define DRIFT_EVERY_TICKS 3600
 #define LASTTIME_EVERY_TICKS 600
 
+/* A source: the driver's view (first, so a drv_src pointer is an rc_src pointer) and the
+ * lifecycle around it. */
 struct rc_src {
-    const struct rc_driver *drv;
-    const struct cfg_refclock *cfg;
-    char name[16];
+    struct drv_src d;
+    const struct rc_source_cfg *cfg;
     int index;               /* in the dsc core */
-    void *priv;
-    enum rc_state state;
+    enum drv_state state;
     int fd;                  /* watched fd, -1 */
     bool is_open;
     int64_t backoff_ns;
     int reopen_timer, poll_timer;
     int64_t last_data_mono; /* any report */
-    uint64_t counters[RC_CNT__COUNT];
 };
 
 static struct {
     struct clk *clk;
-    const struct cfg *cfg;
+    const struct rc_params *p;
     struct dsc dsc;
     struct leap_table leaps;
-    struct rc_src src[CFG_MAX_REFCLOCKS];
+    struct rc_src src[RC_MAX_SOURCES];
     int n_src;
-    int64_t pivot_ns;
     int tick_timer;
     int64_t last_valid_ref_ns;
 } rc;
 
-const char *rc_state_name(enum rc_state st)
+static struct rc_src *src_of(struct drv_src *d)
 {
-    switch (st) {
-    case RC_STATE_CLOSED: return "closed";
-    case RC_STATE_OPEN: return "open";
-    case RC_STATE_NO_DATA: return "no data";
-    case RC_STATE_NO_FIX: return "no fix";
-    case RC_STATE_OK: return "OK";
-    case RC_STATE_RECONNECTING: return "reconnecting";
-    }
-    return "?";
+    return (struct rc_src *)d;
 }
 
-const char *rc_counter_name(enum rc_counter c)
+/* --- the drivers' host ----------------------------------------------------------------- */
+
+static void host_set_state(struct drv_src *d, enum drv_state st)
 {
-    static const char *const names[RC_CNT__COUNT] = {
-        [RC_CNT_BAD_CHECKSUM] = "bad_checksum", [RC_CNT_BAD_FORMAT] = "bad_format",
-        [RC_CNT_BAD_LENGTH] = "bad_length",     [RC_CNT_NO_FIX] = "no_fix",
-        [RC_CNT_STALE] = "stale",               [RC_CNT_TORN] = "torn",
-        [RC_CNT_MISSED_PULSE] = "missed_pulse", [RC_CNT_PULSE_REJECTED] = "pulse_rejected",
-        [RC_CNT_OUTLIER] = "outlier",           [RC_CNT_JUMP] = "jump",
-        [RC_CNT_RECONNECT] = "reconnect",
-    };
-    return (unsigned)c < RC_CNT__COUNT ? names[c] : "?";
-}
-
-/* --- for drivers ----------------------------------------------------------------------- */
-
-void *rc_priv(struct rc_src *src) { return src->priv; }
-const char *rc_name(const struct rc_src *src) { return src->name; }
-const char *rc_param(const struct rc_src *src) { return src->cfg->param; }
-struct clk *rc_clock(struct rc_src *src) { (void)src; return rc.clk; }
-int64_t rc_pivot_ns(const struct rc_src *src) { (void)src; return rc.pivot_ns; }
-
-const char *rc_option(const struct rc_src *src, const char *key)
-{
-    for (int i = 0; i < src->cfg->n_opts; i++) {
-        if (strcmp(src->cfg->opts[i].key, key) == 0) {
-            return src->cfg->opts[i].value;
-        }
-    }
-    return NULL;
-}
-
-void rc_count(struct rc_src *src, enum rc_counter c)
-{
-    if ((unsigned)c < RC_CNT__COUNT) {
-        src->counters[c]++;
-    }
-}
-
-void rc_set_state(struct rc_src *src, enum rc_state st)
-{
+    struct rc_src *src = src_of(d);
     int64_t mono = clk_now_mono(rc.clk);
     src->last_data_mono = mono;
-    if (st == RC_STATE_NO_FIX) {
+    if (st == DRV_STATE_NO_FIX) {
         dsc_no_fix(&rc.dsc, src->index, mono);
     }
     src->state = st;
@@ -124,36 +77,48 @@ static bool mono_of(struct rc_src *src, int64_t local_ns, int64_t *mono, int64_t
 {
     *now_mono = clk_now_mono(rc.clk);
     if (!dsc_mono_of(&rc.dsc, *now_mono, clk_now(rc.clk), local_ns, mono)) {
-        src->counters[RC_CNT_STALE]++;
-        log_debug("%s: sample stamped across a clock step: dropped", src->name);
+        drv_count(&src->d, DRV_CNT_STALE);
+        log_debug("%s: sample stamped across a clock step: dropped", src->d.name);
         return false;
     }
     return true;
 }
 
-void rc_add_sample(struct rc_src *src, int64_t local_ns, int64_t ref_ns, enum clk_leap leap)
+static void host_add_sample(struct drv_src *d, int64_t local_ns, int64_t ref_ns,
+                            enum clk_leap leap)
 {
+    struct rc_src *src = src_of(d);
     int64_t now, mono;
     bool ok = mono_of(src, local_ns, &mono, &now);
     src->last_data_mono = now;
-    src->state = RC_STATE_OK;
+    src->state = DRV_STATE_OK;
     if (ok) {
         dsc_sample(&rc.dsc, src->index, mono, local_ns, ref_ns, leap);
     }
 }
 
-void rc_add_pulse(struct rc_src *src, int64_t local_ns, uint64_t seq)
+static void host_add_pulse(struct drv_src *d, int64_t local_ns, uint64_t seq)
 {
     (void)seq; /* drivers de-duplicate; the core checks intervals */
+    struct rc_src *src = src_of(d);
     int64_t now, mono;
     bool ok = mono_of(src, local_ns, &mono, &now);
     src->last_data_mono = now;
-    src->state = RC_STATE_OK;
+    src->state = DRV_STATE_OK;
     dsc_set_pulse_source(&rc.dsc, src->index);
     if (ok) {
         dsc_pulse(&rc.dsc, src->index, mono, local_ns);
     }
 }
+
+static int host_watch_fd(struct drv_src *d, int fd);
+
+static const struct drv_host host = {
+    .add_sample = host_add_sample,
+    .add_pulse = host_add_pulse,
+    .set_state = host_set_state,
+    .watch_fd = host_watch_fd,
+};
 
 /* --- lifecycle ------------------------------------------------------------------------- */
 
@@ -161,8 +126,9 @@ static void open_source(void *arg);
 
 static void on_readable(int fd, short revents, void *arg);
 
-int rc_watch_fd(struct rc_src *src, int fd)
+static int host_watch_fd(struct drv_src *d, int fd)
 {
+    struct rc_src *src = src_of(d);
     src->fd = fd;
     return ev_add_fd(fd, POLLIN, on_readable, src);
 }
@@ -176,22 +142,22 @@ static void close_source(struct rc_src *src)
     ev_cancel_timer(src->poll_timer);
     src->poll_timer = 0;
     if (src->is_open) {
-        src->drv->close(src);
+        src->d.drv->close(&src->d);
         src->is_open = false;
     }
 }
 
 static void schedule_reopen(struct rc_src *src)
 {
-    src->state = RC_STATE_RECONNECTING;
+    src->state = DRV_STATE_RECONNECTING;
     src->reopen_timer = ev_add_timer(src->backoff_ns, open_source, src);
     src->backoff_ns = src->backoff_ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : src->backoff_ns * 2;
 }
 
 static void device_lost(struct rc_src *src, int err)
 {
-    if (src->state != RC_STATE_RECONNECTING) {
-        log_warnx("%s: %s: device lost (%s); reconnecting", src->name, src->cfg->param,
+    if (src->state != DRV_STATE_RECONNECTING) {
+        log_warnx("%s: %s: device lost (%s); reconnecting", src->d.name, src->cfg->param,
                   strerror(-err));
     }
     close_source(src);
@@ -203,7 +169,7 @@ static void on_readable(int fd, short revents, void *arg)
     (void)fd;
     (void)revents;
     struct rc_src *src = arg;
-    int rc_ = src->drv->on_readable(src, src->fd);
+    int rc_ = src->d.drv->on_readable(&src->d, src->fd);
     if (rc_ < 0) {
         device_lost(src, rc_);
     }
@@ -213,29 +179,29 @@ static void on_poll(void *arg)
 {
     struct rc_src *src = arg;
     src->poll_timer = 0;
-    int r = src->drv->poll(src);
+    int r = src->d.drv->poll(&src->d);
     if (r < 0) {
         device_lost(src, r);
         return;
     }
-    src->poll_timer = ev_add_timer(src->drv->poll_interval_ns, on_poll, src);
+    src->poll_timer = ev_add_timer(src->d.drv->poll_interval_ns, on_poll, src);
 }
 
 static void open_source(void *arg)
 {
     struct rc_src *src = arg;
     src->reopen_timer = 0;
-    bool was_reconnecting = src->state == RC_STATE_RECONNECTING;
-    int r = src->drv->open(src);
+    bool was_reconnecting = src->state == DRV_STATE_RECONNECTING;
+    int r = src->d.drv->open(&src->d);
     if (r < 0) {
         /* The close callback must be safe after a failed open. */
-        src->drv->close(src);
+        src->d.drv->close(&src->d);
         if (src->fd >= 0) {
             ev_del_fd(src->fd);
             src->fd = -1;
         }
         if (!was_reconnecting) {
-            log_warnx("%s: %s: cannot open: %s; retrying", src->name, src->cfg->param,
+            log_warnx("%s: %s: cannot open: %s; retrying", src->d.name, src->cfg->param,
                       strerror(-r));
         }
         schedule_reopen(src);
@@ -243,14 +209,16 @@ static void open_source(void *arg)
     }
     src->is_open = true;
     if (was_reconnecting) {
-        src->counters[RC_CNT_RECONNECT]++;
-        log_info("%s: %s: device back", src->name, src->cfg->param);
+        drv_count(&src->d, DRV_CNT_RECONNECT);
+        log_info("%s: %s: device back", src->d.name, src->cfg->param);
+    } else {
+        log_info("%s: %s opened", src->d.name, src->cfg->param);
     }
     src->backoff_ns = BACKOFF_MIN_NS;
-    src->state = RC_STATE_OPEN;
+    src->state = DRV_STATE_OPEN;
     src->last_data_mono = clk_now_mono(rc.clk);
-    if (src->drv->poll != NULL) {
-        src->poll_timer = ev_add_timer(src->drv->poll_interval_ns, on_poll, src);
+    if (src->d.drv->poll != NULL) {
+        src->poll_timer = ev_add_timer(src->d.drv->poll_interval_ns, on_poll, src);
     }
 }
 
@@ -259,43 +227,43 @@ static void open_source(void *arg)
 static void save_drift(void)
 {
     double freq, skew;
-    if (rc.cfg->driftfile[0] == '\0' || !dsc_drift(&rc.dsc, &freq, &skew)) {
+    if (rc.p->driftfile[0] == '\0' || !dsc_drift(&rc.dsc, &freq, &skew)) {
         return;
     }
-    int r = pst_write_drift(rc.cfg->driftfile, freq, skew);
+    int r = pst_write_drift(rc.p->driftfile, freq, skew);
     if (r < 0) {
-        log_warnx("drift file %s: cannot write: %s", rc.cfg->driftfile, strerror(-r));
+        log_warnx("drift file %s: cannot write: %s", rc.p->driftfile, strerror(-r));
     }
 }
 
 /* Returns true when the drift file was read. */
 static bool load_drift(double *freq_ppm, double *skew_ppm)
 {
-    if (rc.cfg->driftfile[0] == '\0') {
+    if (rc.p->driftfile[0] == '\0') {
         return false;
     }
-    int r = pst_read_drift(rc.cfg->driftfile, freq_ppm, skew_ppm);
+    int r = pst_read_drift(rc.p->driftfile, freq_ppm, skew_ppm);
     if (r == -ENOENT) {
         return false;
     }
     if (r < 0) {
-        log_warnx("drift file %s: %s; ignored", rc.cfg->driftfile,
+        log_warnx("drift file %s: %s; ignored", rc.p->driftfile,
                   r == -EINVAL ? "not understood" : strerror(-r));
         return false;
     }
-    log_info("drift file %s: %.3f ppm %s, skew %.3f ppm", rc.cfg->driftfile, fabs(*freq_ppm),
+    log_info("drift file %s: %.3f ppm %s, skew %.3f ppm", rc.p->driftfile, fabs(*freq_ppm),
              *freq_ppm >= 0 ? "fast" : "slow", *skew_ppm);
     return true;
 }
 
 static void lasttime_path(char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/lasttime", rc.cfg->dumpdir);
+    snprintf(buf, len, "%s/lasttime", rc.p->dumpdir);
 }
 
 static void save_lasttime(void)
 {
-    if (rc.cfg->dumpdir[0] == '\0' || rc.last_valid_ref_ns == 0) {
+    if (rc.p->dumpdir[0] == '\0' || rc.last_valid_ref_ns == 0) {
         return;
     }
     char path[PATH_MAX + 16];
@@ -312,10 +280,10 @@ static int64_t compute_pivot(void)
 {
     int64_t pivot = 0;
     nt_parse_date(GN_BUILD_DATE, &pivot);
-    if (rc.cfg->mindate_ns > pivot) {
-        pivot = rc.cfg->mindate_ns;
+    if (rc.p->mindate_ns > pivot) {
+        pivot = rc.p->mindate_ns;
     }
-    if (rc.cfg->dumpdir[0] != '\0') {
+    if (rc.p->dumpdir[0] != '\0') {
         char path[PATH_MAX + 16];
         lasttime_path(path, sizeof(path));
         int64_t t;
@@ -335,10 +303,10 @@ static void on_tick(void *arg)
     int64_t real = clk_now(rc.clk);
     for (int i = 0; i < rc.n_src; i++) {
         struct rc_src *s = &rc.src[i];
-        if ((s->state == RC_STATE_OPEN || s->state == RC_STATE_OK ||
-             s->state == RC_STATE_NO_FIX) &&
+        if ((s->state == DRV_STATE_OPEN || s->state == DRV_STATE_OK ||
+             s->state == DRV_STATE_NO_FIX) &&
             mono - s->last_data_mono > NO_DATA_NS) {
-            s->state = RC_STATE_NO_DATA;
+            s->state = DRV_STATE_NO_DATA;
         }
     }
     dsc_tick(&rc.dsc, mono, real);
@@ -384,95 +352,115 @@ static uint32_t refid_of(const char *s)
 {
     uint8_t b[4] = {0};
     memcpy(b, s, strnlen(s, 4));
-    return SRV_REFID(b[0], b[1], b[2], b[3]);
+    return RST_REFID(b[0], b[1], b[2], b[3]);
 }
 
-int rc_init(struct clk *clk, const struct cfg *cfg)
+/* The core's view of one configured source. */
+static struct dsc_src_cfg core_cfg(const struct rc_source_cfg *c, const char *name)
 {
-    memset(&rc, 0, sizeof(rc));
-    rc.clk = clk;
-    rc.cfg = cfg;
-    rc.pivot_ns = compute_pivot();
-    if (cfg->leapseclist[0] != '\0' && leap_load(cfg->leapseclist, &rc.leaps) < 0) {
-        return -EINVAL;
-    }
-    double freq = 0, skew = 0;
-    bool have_drift = load_drift(&freq, &skew);
-    struct dsc_params p = {
-        .servo = {.kind = SERVO_KALMAN,
-                  .makestep_threshold_s = cfg->makestep_threshold_s,
-                  .makestep_limit = cfg->makestep_limit,
-                  .maxslew_ppm = cfg->maxslewrate_ppm},
-        .maxholdover_s = cfg->maxholdover_s,
-        .local_stratum = cfg->local_stratum,
-        .maxjump_s = cfg->maxjump_s,
-        .jumppersist_s = cfg->jumppersist_s,
-        .leaps = cfg->leapseclist[0] != '\0' ? &rc.leaps : NULL,
-        .have_drift = have_drift,
-        .drift_freq_ppm = freq,
-        .drift_skew_ppm = skew,
-        .precision = measure_precision(clk),
+    bool pulse = c->driver->pulses;
+    struct dsc_src_cfg dc = {
+        .refid = refid_of(c->refid),
+        .pps = pulse,
+        .lock = -1,
+        .offset_s = c->offset_s,
+        .delay_s = c->delay_s,
+        /* NMEA and gpsd times are only as good as the latency calibration (`offset`):
+         * without a configured precision, own 1 ms of it in the root dispersion. */
+        .precision_s = c->precision_s > 0 ? c->precision_s : pulse ? 0 : 1e-3,
+        .width_s = c->width_s,
+        .filter = c->filter,
+        .noselect = c->noselect,
+        .prefer = c->prefer,
     };
-    log_debug("clock %s: precision 2^%d s", clk->ops->name, p.precision);
-    dsc_init(&rc.dsc, clk, &p, clk_now_mono(clk));
+    snprintf(dc.name, sizeof(dc.name), "%s", name);
+    return dc;
+}
 
-    int per_driver[16] = {0};
-    for (int i = 0; i < cfg->n_refclocks; i++) {
-        const struct cfg_refclock *c = &cfg->refclocks[i];
-        struct rc_src *s = &rc.src[rc.n_src];
-        s->drv = rc_driver_find(c->driver);
-        if (s->drv == NULL) {
-            log_err("%s:%d: unknown refclock driver %s", cfg->path, c->line, c->driver);
-            return -EINVAL;
-        }
-        int k = 0;
-        while (rc_drivers[k] != s->drv) {
-            k++;
-        }
-        snprintf(s->name, sizeof(s->name), "%s%d", s->drv->name, per_driver[k]++);
-        s->cfg = c;
-        s->fd = -1;
-        s->backoff_ns = BACKOFF_MIN_NS;
-        s->priv = s->drv->priv_size ? calloc(1, s->drv->priv_size) : NULL;
-        if (s->drv->priv_size && s->priv == NULL) {
-            return -ENOMEM;
-        }
-        bool pulse = strcmp(s->drv->name, "pps") == 0;
-        struct dsc_src_cfg dc = {
-            .refid = refid_of(c->refid[0] != '\0' ? c->refid : pulse ? "PPS" : "GPS"),
-            .pps = pulse,
-            .lock = -1,
-            .offset_s = c->offset_s,
-            .delay_s = c->delay_s,
-            /* NMEA and gpsd times are only as good as the latency calibration (`offset`):
-             * without a configured precision, own 1 ms of it in the root dispersion. */
-            .precision_s = c->precision_s > 0 ? c->precision_s : pulse ? 0 : 1e-3,
-            .width_s = c->width_s,
-            .filter = c->filter,
-            .noselect = c->noselect,
-            .prefer = c->prefer,
-        };
-        snprintf(dc.name, sizeof(dc.name), "%s", s->name);
-        s->index = dsc_add_source(&rc.dsc, &dc);
-        rc.n_src++;
+/* Name the source after its driver ("nmea0", "nmea1", "pps0"), set up the driver's view. */
+static int add_source(const struct rc_source_cfg *c, int64_t pivot_ns)
+{
+    int k = 0;
+    for (int i = 0; i < rc.n_src; i++) {
+        k += rc.src[i].d.drv == c->driver;
     }
-    /* `lock REFID`: resolved once all sources exist. */
+    struct rc_src *s = &rc.src[rc.n_src];
+    memset(s, 0, sizeof(*s));
+    s->d = (struct drv_src){.drv = c->driver, .host = &host, .param = c->param,
+                            .opts = c->opts, .n_opts = c->n_opts, .clk = rc.clk,
+                            .pivot_ns = pivot_ns};
+    snprintf(s->d.name, sizeof(s->d.name), "%s%d", c->driver->name, k);
+    s->cfg = c;
+    s->fd = -1;
+    s->backoff_ns = BACKOFF_MIN_NS;
+    if (c->driver->priv_size > 0 && (s->d.priv = calloc(1, c->driver->priv_size)) == NULL) {
+        return -ENOMEM;
+    }
+    struct dsc_src_cfg dc = core_cfg(c, s->d.name);
+    s->index = dsc_add_source(&rc.dsc, &dc);
+    rc.n_src++;
+    return 0;
+}
+
+/* `lock REFID`: resolved once all sources exist. */
+static int resolve_locks(void)
+{
     for (int i = 0; i < rc.n_src; i++) {
         const char *lock = rc.src[i].cfg->lock;
+        struct dsc_src_cfg *dc = &rc.dsc.src[rc.src[i].index].cfg;
         if (lock[0] == '\0') {
             continue;
         }
         uint32_t want = refid_of(lock);
         for (int j = 0; j < rc.n_src; j++) {
             if (j != i && rc.dsc.src[rc.src[j].index].cfg.refid == want) {
-                rc.dsc.src[rc.src[i].index].cfg.lock = rc.src[j].index;
+                dc->lock = rc.src[j].index;
             }
         }
-        if (rc.dsc.src[rc.src[i].index].cfg.lock < 0) {
-            log_err("%s:%d: %s: lock %s: no refclock has that refid", cfg->path,
-                    rc.src[i].cfg->line, rc.src[i].name, lock);
+        if (dc->lock < 0) {
+            log_err("%s: lock %s: no refclock has that refid", rc.src[i].d.name, lock);
             return -EINVAL;
         }
+    }
+    return 0;
+}
+
+int rc_init(struct clk *clk, const struct rc_params *p)
+{
+    memset(&rc, 0, sizeof(rc));
+    rc.clk = clk;
+    rc.p = p;
+    if (p->leapseclist[0] != '\0' && leap_load(p->leapseclist, &rc.leaps) < 0) {
+        return -EINVAL;
+    }
+    double freq = 0, skew = 0;
+    bool have_drift = load_drift(&freq, &skew);
+    struct dsc_params dp = {
+        .servo = {.makestep_threshold_s = p->makestep_threshold_s,
+                  .makestep_limit = p->makestep_limit,
+                  .maxslew_ppm = p->maxslewrate_ppm},
+        .maxholdover_s = p->maxholdover_s,
+        .local_stratum = p->local_stratum,
+        .maxjump_s = p->maxjump_s,
+        .jumppersist_s = p->jumppersist_s,
+        .leaps = p->leapseclist[0] != '\0' ? &rc.leaps : NULL,
+        .have_drift = have_drift,
+        .drift_freq_ppm = freq,
+        .drift_skew_ppm = skew,
+        .precision = measure_precision(clk),
+    };
+    log_debug("clock %s: precision 2^%d s", clk->ops->name, dp.precision);
+    dsc_init(&rc.dsc, clk, &dp, clk_now_mono(clk));
+    int64_t pivot = compute_pivot();
+    for (int i = 0; i < p->n_sources; i++) {
+        int r = add_source(&p->sources[i], pivot);
+        if (r < 0) {
+            return r;
+        }
+    }
+    int r = resolve_locks();
+    if (r < 0) {
+        return r;
     }
     /* Publish the start state at once: unsynchronized, or the local stratum fallback. */
     dsc_tick(&rc.dsc, clk_now_mono(clk), clk_now(clk));
@@ -482,23 +470,8 @@ int rc_init(struct clk *clk, const struct cfg *cfg)
 int rc_start(void)
 {
     for (int i = 0; i < rc.n_src; i++) {
-        struct rc_src *s = &rc.src[i];
-        int r = s->drv->open(s);
-        if (r < 0) {
-            s->drv->close(s);
-            /* A receiver that is not plugged in yet is not fatal: keep trying. */
-            log_warnx("%s: %s: cannot open: %s; will retry", s->name, s->cfg->param,
-                      strerror(-r));
-            schedule_reopen(s);
-            continue;
-        }
-        s->is_open = true;
-        s->state = RC_STATE_OPEN;
-        s->last_data_mono = clk_now_mono(rc.clk);
-        if (s->drv->poll != NULL) {
-            s->poll_timer = ev_add_timer(s->drv->poll_interval_ns, on_poll, s);
-        }
-        log_info("%s: %s opened", s->name, s->cfg->param);
+        /* A receiver that is not plugged in yet is not fatal: it is retried. */
+        open_source(&rc.src[i]);
     }
     rc.tick_timer = ev_add_timer(NT_NS_PER_S, on_tick, NULL);
     return 0;
@@ -509,8 +482,8 @@ void rc_shutdown(void)
     for (int i = 0; i < rc.n_src; i++) {
         close_source(&rc.src[i]);
         ev_cancel_timer(rc.src[i].reopen_timer);
-        free(rc.src[i].priv);
-        rc.src[i].priv = NULL;
+        free(rc.src[i].d.priv);
+        rc.src[i].d.priv = NULL;
     }
     ev_cancel_timer(rc.tick_timer);
     save_drift();
@@ -529,12 +502,12 @@ size_t rc_get_sources(struct rc_src_status *out, size_t max)
         struct rc_src *s = &rc.src[i];
         struct rc_src_status *o = &out[i];
         memset(o, 0, sizeof(*o));
-        snprintf(o->name, sizeof(o->name), "%s", s->name);
-        snprintf(o->driver, sizeof(o->driver), "%s", s->drv->name);
+        snprintf(o->name, sizeof(o->name), "%s", s->d.name);
+        snprintf(o->driver, sizeof(o->driver), "%s", s->d.drv->name);
         snprintf(o->param, sizeof(o->param), "%s", s->cfg->param);
         snprintf(o->refid, sizeof(o->refid), "%s", s->cfg->refid);
         o->state = s->state;
-        memcpy(o->counters, s->counters, sizeof(o->counters));
+        memcpy(o->counters, s->d.counters, sizeof(o->counters));
         dsc_get_source(&rc.dsc, s->index, clk_now_mono(rc.clk), o);
     }
     return (size_t)rc.n_src;

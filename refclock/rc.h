@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * rc: the reference-clock layer. Drivers (drivers/) open a device, read it and report what
- * they saw; everything numeric lives here once: the configured offset and delay, filtering,
- * validity windows, PPS pulses locked to a coarse source's seconds, reachability, counters,
- * source selection and the clock discipline that feeds the NTP server's state.
- *
- * A driver sets exactly one of on_readable (event-driven: NMEA, gpsd) or poll (PPS, SHM).
- * It reports with rc_add_sample (a coarse time: "the reference said ref_ns when the local clock
- * read local_ns") or rc_add_pulse (a PPS edge at local_ns). When open, on_readable or poll
- * returns a negative errno (device gone: EOF, EIO, ENODEV), the layer closes the driver, logs
- * once, shows the source as reconnecting, and reopens it with backoff.
+ * rc: the reference-clock layer. Drivers (drivers/, drv.h) open a device, read it and report
+ * what they saw; everything numeric lives here once: the configured offset and delay,
+ * filtering, validity windows, PPS pulses locked to a coarse source's seconds, reachability,
+ * counters, source selection and the clock discipline, which publishes the reference state
+ * the NTP server reads (refstate.h). This layer runs each driver's lifecycle: it opens it,
+ * watches or polls it, and when it reports its device gone, closes it, shows the source as
+ * reconnecting and reopens it with backoff.
  */
 #ifndef GN_RC_H
 #define GN_RC_H
@@ -18,87 +15,65 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <limits.h>
+
 #include "common/clk.h"
+#include "drivers/drv.h"
 
-struct rc_src;
-struct cfg;
+#define RC_MAX_SOURCES 8
+#define RC_MAX_DRV_OPTS 16
 
-enum rc_state {
-    RC_STATE_CLOSED = 0,   /* not opened yet */
-    RC_STATE_OPEN,         /* opened, nothing received yet */
-    RC_STATE_NO_DATA,      /* opened, but nothing received for a while */
-    RC_STATE_NO_FIX,       /* data arrives, but the receiver has no valid fix */
-    RC_STATE_OK,           /* valid samples arriving */
-    RC_STATE_RECONNECTING, /* device gone; reopening with backoff */
-};
-const char *rc_state_name(enum rc_state st);
-
-/* Per-source counters of input problems, shown by `gpsntpctl sources`. */
-enum rc_counter {
-    RC_CNT_BAD_CHECKSUM = 0, /* NMEA checksum mismatch */
-    RC_CNT_BAD_FORMAT,       /* unparseable sentence or message */
-    RC_CNT_BAD_LENGTH,       /* over-long line */
-    RC_CNT_NO_FIX,           /* time without a valid fix (never a sample) */
-    RC_CNT_STALE,            /* old or repeated data (SHM, gpsd) */
-    RC_CNT_TORN,             /* SHM segment changed during the read */
-    RC_CNT_MISSED_PULSE,     /* PPS sequence gap */
-    RC_CNT_PULSE_REJECTED,   /* pulse not lockable (no second, bad interval, no fix) */
-    RC_CNT_OUTLIER,          /* sample rejected by the filter */
-    RC_CNT_JUMP,             /* sample rejected by the jump guard */
-    RC_CNT_RECONNECT,        /* device reopened */
-    RC_CNT__COUNT
-};
-const char *rc_counter_name(enum rc_counter c);
-
-struct rc_driver {
-    const char *name;              /* as in the config: "nmea", "pps", "gpsd", "shm" */
-    const char *const *options;    /* driver-specific option names, NULL-terminated; each takes
-                                      one value unless listed in flag_options */
-    const char *const *flag_options; /* options without a value, NULL-terminated (may be NULL) */
-    size_t priv_size;              /* per-source private state, zeroed, allocated at start-up */
-    int64_t poll_interval_ns;      /* for poll drivers */
-    /* Check the driver-specific options at config time (no I/O). NULL or a static message. */
-    const char *(*check)(const char *param, const char *const *keys, const char *const *values,
-                         int n);
-    int (*open)(struct rc_src *src);   /* 0 or -errno; may call rc_watch_fd */
-    void (*close)(struct rc_src *src); /* must be safe after a failed open */
-    int (*on_readable)(struct rc_src *src, int fd);
-    int (*poll)(struct rc_src *src);
+/* One `refclock` line. */
+struct rc_source_cfg {
+    int line;                        /* in the configuration file, for messages */
+    const struct drv_driver *driver;
+    char param[256];                 /* device path, host:port, SHM unit */
+    /* the options every driver takes (chrony's names; rc_set_common_option) */
+    double offset_s;                 /* `offset`: subtracted from the receive time */
+    double delay_s;                  /* `delay`: root delay contribution */
+    double precision_s;              /* `precision`: error bound for the root dispersion;
+                                        0: 1 ms for coarse sources, none for pulses */
+    char refid[5];                   /* `refid`; default GPS, or PPS for a pulse driver */
+    char lock[5];                    /* `lock REFID`: pulses take their second from it */
+    int filter;                      /* `filter N`: window length, 0: default */
+    double width_s;                  /* `width`: pulse width */
+    bool noselect, prefer;
+    /* the driver's own options, as its table declares them */
+    struct drv_optval opts[RC_MAX_DRV_OPTS];
+    int n_opts;
 };
 
-/* The drivers gpsntpd knows (drivers/registry.c). NULL if unknown. */
-const struct rc_driver *rc_driver_find(const char *name);
-/* NULL-terminated list of all drivers, for help and error messages. */
-extern const struct rc_driver *const rc_drivers[];
+/* Start a source's configuration with the defaults for its driver. */
+void rc_source_defaults(struct rc_source_cfg *c, const struct drv_driver *driver);
+/* Set a common option from its text. Returns false when key is not a common option (it may
+ * be the driver's); otherwise true, with err[0] != 0 and a message in err when the value is
+ * wrong. flag: whether it takes no value (for the parser, asked before the value is read). */
+bool rc_common_option(const char *key, bool *flag);
+bool rc_set_common_option(struct rc_source_cfg *c, const char *key, const char *value, char *err,
+                          size_t errlen);
 
-/* --- for drivers --- */
-void *rc_priv(struct rc_src *src);
-const char *rc_name(const struct rc_src *src);   /* "nmea0", "pps1": prefix log lines with it */
-const char *rc_param(const struct rc_src *src);  /* the device path, host:port or unit */
-/* Value of a driver-specific option, "" for a flag that is set, or NULL if absent. */
-const char *rc_option(const struct rc_src *src, const char *key);
-struct clk *rc_clock(struct rc_src *src);
-/* The GPS week-rollover pivot: the latest of the build date, `mindate` and the last valid time
- * the daemon persisted. */
-int64_t rc_pivot_ns(const struct rc_src *src);
-/* Watch fd in the event loop; on_readable is called when it is readable. Closing the fd is the
- * driver's job (in close); the layer stops watching it before calling close. */
-int rc_watch_fd(struct rc_src *src, int fd);
-
-/* A coarse sample: the reference said ref_ns when the local clock read local_ns (both in ns
- * since the epoch; local_ns already on the served clock). leap: a leap second the receiver
- * announces for the end of this UTC day (enum clk_leap), CLK_LEAP_NONE when unknown. */
-void rc_add_sample(struct rc_src *src, int64_t local_ns, int64_t ref_ns, enum clk_leap leap);
-/* A PPS edge seen at local_ns (on the served clock); seq is the kernel's sequence number. */
-void rc_add_pulse(struct rc_src *src, int64_t local_ns, uint64_t seq);
-void rc_count(struct rc_src *src, enum rc_counter c);
-/* Drivers set RC_STATE_NO_FIX (data without fix); the layer sets the others itself. */
-void rc_set_state(struct rc_src *src, enum rc_state st);
+/* What the reference-clock layer is given: its sources and the discipline's settings. */
+struct rc_params {
+    struct rc_source_cfg sources[RC_MAX_SOURCES];
+    int n_sources;
+    double makestep_threshold_s;     /* `makestep THRESHOLD LIMIT`, default 0.001 3 */
+    int makestep_limit;              /* -1: any update may step */
+    double maxslewrate_ppm;          /* `maxslewrate`, default 500 */
+    double maxholdover_s;            /* `maxholdover`, default 3600 */
+    int local_stratum;               /* `local stratum N`, 0 = off */
+    double maxjump_s;                /* `maxjump`: jump guard threshold, default 0.5 */
+    double jumppersist_s;            /* `jumppersist`: follow a jump after, default 300 */
+    char driftfile[PATH_MAX];
+    char leapseclist[PATH_MAX];
+    char dumpdir[PATH_MAX];          /* where the last valid time is persisted */
+    int64_t mindate_ns;              /* `mindate`: rollover pivot floor, 0 = none */
+};
+void rc_params_defaults(struct rc_params *p);
 
 /* --- for the daemon --- */
 
-/* Create the sources from the config; no I/O. 0 or -errno (errors already printed). */
-int rc_init(struct clk *clk, const struct cfg *cfg);
+/* Create the sources; no I/O. p must outlive the layer. 0 or -errno (errors logged). */
+int rc_init(struct clk *clk, const struct rc_params *p);
 /* Open every device and start the discipline timers (as root, before dropping privileges). */
 int rc_start(void);
 void rc_shutdown(void);
@@ -110,7 +85,7 @@ struct rc_src_status {
     char driver[16];
     char param[256];
     char refid[5];
-    enum rc_state state;
+    enum drv_state state;
     bool selected, noselect, prefer;
     bool jump_suspect;     /* the jump guard is holding this source off */
     uint8_t reach;         /* 8-bit reachability register, as chrony/ntpd */
@@ -119,13 +94,13 @@ struct rc_src_status {
     double offset_s;       /* last filtered offset (local - reference) */
     double jitter_s;
     double latency_s;      /* NMEA sources: mean latency measured against a locked PPS, or NaN */
-    uint64_t counters[RC_CNT__COUNT];
+    uint64_t counters[DRV_CNT__COUNT];
 };
 /* Fill up to max entries; returns the number of sources. */
 size_t rc_get_sources(struct rc_src_status *out, size_t max);
 
 struct rc_tracking {
-    uint32_t refid;           /* SRV_REFID_* or 0 */
+    uint32_t refid;           /* RST_REFID_* or 0 */
     char refname[16];         /* "nmea0" (or "" when none) */
     int stratum;              /* 16 when unsynchronized */
     bool synced;
@@ -140,7 +115,7 @@ struct rc_tracking {
     double root_delay_s;
     double root_disp_s;       /* at the time of the call */
     double update_interval_s;
-    int leap;                 /* enum srv_leap */
+    int leap;                 /* enum rst_leap */
 };
 void rc_get_tracking(struct rc_tracking *out);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/ntime.h"
+#include "common/seqlock.h"
 
 #define MAX_ERROR_S 16.0 /* the kernel's maxerror saturates at 16 s (NTP_PHASE_LIMIT era) */
 
@@ -26,11 +27,11 @@ const char *rst_mode_name(enum rst_mode m)
 void rst_compute(const struct rst_input *in, struct rst_output *out)
 {
     memset(out, 0, sizeof(*out));
-    struct srv_refstate *st = &out->st;
+    struct rst_state *st = &out->st;
     st->precision = in->precision;
     st->stratum = 16;
-    st->leap = SRV_LEAP_ALARM;
-    double rate = fmax(SRV_MIN_DISP_RATE, in->skew_ppm * 1e-6);
+    st->leap = RST_LEAP_ALARM;
+    double rate = fmax(RST_MIN_DISP_RATE, in->skew_ppm * 1e-6);
     double age = in->update_mono_ns != 0 ? nt_to_s(in->now_mono_ns - in->update_mono_ns)
                                          : INFINITY;
     if (in->ever_synced && (in->leading || age <= in->maxholdover_s)) {
@@ -42,7 +43,7 @@ void rst_compute(const struct rst_input *in, struct rst_output *out)
         st->root_delay_s = in->root_delay_s;
         st->root_disp_s = in->disp_at_update_s;
         st->disp_rate = rate;
-        st->leap = (enum srv_leap)in->leap;
+        st->leap = (enum rst_leap)in->leap;
     } else if (in->local_stratum > 0) {
         /* The isolated-network fallback. After a holdover the error bound it had reached is
          * kept: it is the best statement we can make; with no reference ever, the clock is
@@ -50,12 +51,12 @@ void rst_compute(const struct rst_input *in, struct rst_output *out)
         out->mode = RST_LOCAL;
         st->synced = true;
         st->stratum = (uint8_t)in->local_stratum;
-        st->refid = SRV_REFID_LOCL;
+        st->refid = RST_REFID_LOCL;
         st->ref_time_ns = in->now_real_ns;
         st->root_disp_s = in->ever_synced ? in->disp_at_update_s + rate * in->maxholdover_s
                                           : ldexp(1.0, in->precision);
-        st->disp_rate = SRV_MIN_DISP_RATE;
-        st->leap = (enum srv_leap)in->leap;
+        st->disp_rate = RST_MIN_DISP_RATE;
+        st->leap = (enum rst_leap)in->leap;
     } else {
         out->mode = RST_UNSYNC;
     }
@@ -75,11 +76,28 @@ void rst_compute(const struct rst_input *in, struct rst_output *out)
     }
 }
 
-double rst_distance(const struct srv_refstate *st, int64_t now_real_ns)
+double rst_distance(const struct rst_state *st, int64_t now_real_ns)
 {
     if (!st->synced) {
         return INFINITY;
     }
     double age = fmax(nt_to_s(now_real_ns - st->ref_time_ns), 0);
     return st->root_delay_s / 2 + st->root_disp_s + st->disp_rate * age;
+}
+
+/* --- publication ----------------------------------------------------------------------- */
+
+static SEQLOCK(, SEQLOCK_WORDS(sizeof(struct rst_state))) published;
+
+void rst_publish(const struct rst_state *st)
+{
+    seqlock_write(&published, st);
+}
+
+void rst_read(struct rst_state *out)
+{
+    if (!seqlock_read(&published, out)) {
+        *out = (struct rst_state){.synced = false, .stratum = 16, .leap = RST_LEAP_ALARM,
+                                  .precision = -20, .disp_rate = RST_MIN_DISP_RATE};
+    }
 }

@@ -7,7 +7,6 @@
  */
 #include "server/srv.h"
 
-#include <stdatomic.h>
 #include <string.h>
 
 #include "common/ntime.h"
@@ -49,68 +48,6 @@
 #define NAK_LEN 4
 /* RFC 7822 section 3: an extension field is at least 16 bytes. */
 #define EF_MIN_LEN 16
-
-/* --- the published reference state (seqlock) ------------------------------------------ */
-
-/*
- * One writer (the event loop) and any number of lock-free readers (the workers), after Boehm,
- * "Can seqlocks get along with programming language memory models?" (2012). The state lives
- * in relaxed atomic words so that a reader racing the writer is well-defined C11 (no data
- * race); the sequence number is odd while a write is in progress and readers retry when they
- * saw it odd or changed. Sequence 0 means "never published": readers then get the default.
- */
-#define STATE_WORDS ((sizeof(struct srv_refstate) + 7) / 8)
-
-static _Atomic unsigned state_seq;
-static _Atomic uint64_t state_words[STATE_WORDS];
-
-static const struct srv_refstate default_state = {
-    .synced = false,
-    .stratum = STRATUM_UNSYNC,
-    .leap = SRV_LEAP_ALARM,
-    .precision = -20,
-    .disp_rate = SRV_MIN_DISP_RATE,
-};
-
-void srv_state_publish(const struct srv_refstate *st)
-{
-    uint64_t w[STATE_WORDS] = {0};
-    memcpy(w, st, sizeof(*st));
-    unsigned seq = atomic_load_explicit(&state_seq, memory_order_relaxed);
-    atomic_store_explicit(&state_seq, seq + 1, memory_order_relaxed);
-    /* Orders the odd sequence before the data stores for any reader that sees new data. */
-    atomic_thread_fence(memory_order_release);
-    for (size_t i = 0; i < STATE_WORDS; i++) {
-        atomic_store_explicit(&state_words[i], w[i], memory_order_relaxed);
-    }
-    /* Skip 0 on wrap-around: it stands for "never published". */
-    unsigned next = seq + 2 == 0 ? 2 : seq + 2;
-    atomic_store_explicit(&state_seq, next, memory_order_release);
-}
-
-void srv_state_read(struct srv_refstate *out)
-{
-    uint64_t w[STATE_WORDS];
-    unsigned s1;
-    for (;;) {
-        s1 = atomic_load_explicit(&state_seq, memory_order_acquire);
-        if (s1 & 1) {
-            continue; /* a write is in progress: it is a few stores long */
-        }
-        for (size_t i = 0; i < STATE_WORDS; i++) {
-            w[i] = atomic_load_explicit(&state_words[i], memory_order_relaxed);
-        }
-        atomic_thread_fence(memory_order_acquire);
-        if (atomic_load_explicit(&state_seq, memory_order_relaxed) == s1) {
-            break;
-        }
-    }
-    if (s1 == 0) {
-        *out = default_state;
-        return;
-    }
-    memcpy(out, w, sizeof(*out));
-}
 
 /* --- packet helpers -------------------------------------------------------------------- */
 
@@ -245,7 +182,7 @@ static int check_request(const uint8_t *req, size_t len, enum tail *tail, enum s
     return mode == MODE_CLIENT ? MODE_SERVER : MODE_SYMMETRIC_PASSIVE;
 }
 
-size_t srv_handle(const struct srv_refstate *st, const uint8_t *req, size_t len, int64_t rx_ns,
+size_t srv_handle(const struct rst_state *st, const uint8_t *req, size_t len, int64_t rx_ns,
                   uint8_t *out, size_t cap, enum srv_drop *why)
 {
     *why = SRV_DROP_NONE;
@@ -267,7 +204,7 @@ size_t srv_handle(const struct srv_refstate *st, const uint8_t *req, size_t len,
     }
 
     int version = (req[OFF_LVM] >> 3) & 7;
-    int leap = st->synced ? (int)st->leap & 3 : SRV_LEAP_ALARM;
+    int leap = st->synced ? (int)st->leap & 3 : RST_LEAP_ALARM;
     out[OFF_LVM] = (uint8_t)(leap << 6 | version << 3 | reply_mode);
     /*
      * Unsynchronized: stratum 16 on the wire, as the issue specifies. RFC 5905 section 7.3
@@ -289,7 +226,7 @@ size_t srv_handle(const struct srv_refstate *st, const uint8_t *req, size_t len,
      */
     double disp = MAX_DISP_S;
     if (st->synced) {
-        double rate = st->disp_rate > SRV_MIN_DISP_RATE ? st->disp_rate : SRV_MIN_DISP_RATE;
+        double rate = st->disp_rate > RST_MIN_DISP_RATE ? st->disp_rate : RST_MIN_DISP_RATE;
         double age_s = 0.0;
         if (st->ref_time_ns != 0 && rx_ns > st->ref_time_ns) {
             /* In double before subtracting: arbitrary inputs cannot overflow. */
@@ -337,9 +274,9 @@ size_t srv_kod_rate(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
      */
     memset(out, 0, SRV_PKT_LEN);
     int version = (req[OFF_LVM] >> 3) & 7;
-    out[OFF_LVM] = (uint8_t)(SRV_LEAP_ALARM << 6 | version << 3 | reply_mode);
+    out[OFF_LVM] = (uint8_t)(RST_LEAP_ALARM << 6 | version << 3 | reply_mode);
     out[OFF_POLL] = clamp_poll(req[OFF_POLL]);
-    put32(out + OFF_REFID, SRV_REFID('R', 'A', 'T', 'E'));
+    put32(out + OFF_REFID, RST_REFID('R', 'A', 'T', 'E'));
     memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
     return SRV_PKT_LEN;
 }

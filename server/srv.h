@@ -4,8 +4,8 @@
  * in, reply bytes or "drop" out; no sockets, no clock reads. The UDP shell (udp.c) does the I/O,
  * the access checks (acl.c, clientlog.c) and writes the transmit timestamp last.
  *
- * The server's view of the reference (srv_refstate) is written by the refclock layer with
- * srv_state_publish() and read lock-free by every worker with srv_state_read() (a seqlock).
+ * The server's view of the reference is the refclock layer's published state (refstate.h):
+ * each worker reads it lock-free with rst_read() and hands it to srv_handle().
  */
 #ifndef GN_SRV_H
 #define GN_SRV_H
@@ -14,34 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Reference IDs are the four ASCII bytes as they appear on the wire, packed big-endian. */
-#define SRV_REFID(a, b, c, d)                                                                   \
-    (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
-#define SRV_REFID_GPS SRV_REFID('G', 'P', 'S', 0)
-#define SRV_REFID_PPS SRV_REFID('P', 'P', 'S', 0)
-#define SRV_REFID_LOCL SRV_REFID('L', 'O', 'C', 'L')
-
-/* NTP leap indicator values (RFC 5905 figure 9). */
-enum srv_leap { SRV_LEAP_NONE = 0, SRV_LEAP_INSERT = 1, SRV_LEAP_DELETE = 2, SRV_LEAP_ALARM = 3 };
-
-#define SRV_MIN_DISP_RATE 15e-6 /* RFC 5905 PHI: 15 ppm */
-
-struct srv_refstate {
-    bool synced;            /* false: LI=3, stratum 16 */
-    uint8_t stratum;        /* 1..15 when synced */
-    enum srv_leap leap;     /* announced leap (only meaningful when synced) */
-    int8_t precision;       /* log2 seconds, measured at start-up */
-    uint32_t refid;         /* SRV_REFID_* */
-    int64_t ref_time_ns;    /* when the clock was last updated (0: never) */
-    double root_delay_s;
-    double root_disp_s;     /* at ref_time_ns */
-    double disp_rate;       /* growth of root dispersion per second since ref_time (>= PHI) */
-};
-
-/* Publish a new state (single writer: the event loop). */
-void srv_state_publish(const struct srv_refstate *st);
-/* Read the latest state without locks; safe from any thread. */
-void srv_state_read(struct srv_refstate *out);
+#include "refclock/refstate.h"
 
 /* Why a request was dropped (counted per reason in serverstats). */
 enum srv_drop {
@@ -62,7 +35,7 @@ const char *srv_drop_name(enum srv_drop why);
  * time on the served clock. Returns the reply length (never more than len), with the transmit
  * timestamp left for srv_set_tx(); or 0 to drop, with *why set.
  */
-size_t srv_handle(const struct srv_refstate *st, const uint8_t *req, size_t len, int64_t rx_ns,
+size_t srv_handle(const struct rst_state *st, const uint8_t *req, size_t len, int64_t rx_ns,
                   uint8_t *out, size_t cap, enum srv_drop *why);
 
 /* Write the transmit timestamp into a reply built by srv_handle/srv_kod_rate: read the clock

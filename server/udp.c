@@ -29,11 +29,10 @@
 #include "common/log.h"
 #include "common/ntime.h"
 #include "server/acl.h"
-#include "server/cfg.h"
 #include "server/clientlog.h"
 
 #define BATCH 32
-#define MAX_SOCKS (CFG_MAX_BIND > 2 ? CFG_MAX_BIND : 2)
+#define MAX_SOCKS (UDP_MAX_BIND > 2 ? UDP_MAX_BIND : 2)
 #define MAX_WORKERS 64
 #define RX_BUF 1024
 #define CMSG_BUF 256
@@ -128,12 +127,12 @@ static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport,
     return fd;
 }
 
-static int open_worker_sockets(struct worker *w, const struct cfg *cfg, bool reuseport)
+static int open_worker_sockets(struct worker *w, const struct udp_params *up, bool reuseport)
 {
     struct sockaddr_storage ss;
-    if (cfg->n_bind == 0) {
-        struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port)};
-        struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)cfg->port),
+    if (up->n_bind == 0) {
+        struct sockaddr_in v4 = {.sin_family = AF_INET, .sin_port = htons((uint16_t)up->port)};
+        struct sockaddr_in6 v6 = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)up->port),
                                   .sin6_addr = IN6ADDR_ANY_INIT};
         /* Both wildcards; a family the host lacks is a warning, as long as one works. A
          * bind failure (port taken, no permission) stays fatal. */
@@ -158,19 +157,19 @@ static int open_worker_sockets(struct worker *w, const struct cfg *cfg, bool reu
         }
         return 0;
     }
-    for (int i = 0; i < cfg->n_bind; i++) {
-        memcpy(&ss, &cfg->bind[i].addr, sizeof(ss));
+    for (int i = 0; i < up->n_bind; i++) {
+        memcpy(&ss, &up->bind[i].addr, sizeof(ss));
         bool wildcard;
         if (ss.ss_family == AF_INET) {
             struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-            v4->sin_port = htons((uint16_t)cfg->port);
+            v4->sin_port = htons((uint16_t)up->port);
             wildcard = v4->sin_addr.s_addr == htonl(INADDR_ANY);
         } else {
             struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-            v6->sin6_port = htons((uint16_t)cfg->port);
+            v6->sin6_port = htons((uint16_t)up->port);
             wildcard = IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr);
         }
-        int fd = open_socket((struct sockaddr *)&ss, cfg->bind[i].addrlen, reuseport, wildcard);
+        int fd = open_socket((struct sockaddr *)&ss, up->bind[i].addrlen, reuseport, wildcard);
         if (fd < 0) {
             return fd;
         }
@@ -179,34 +178,46 @@ static int open_worker_sockets(struct worker *w, const struct cfg *cfg, bool reu
     return 0;
 }
 
-int udp_open(const struct cfg *cfg, struct clk *clk)
+void udp_params_defaults(struct udp_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    p->port = 123;
+    p->rl_interval = 3;
+    p->rl_burst = 8;
+    p->rl_leak = 2;
+    p->clientloglimit = 4096;
+    p->workers = 1;
+    p->fastpath = true;
+}
+
+int udp_open(const struct udp_params *up, struct clk *clk)
 {
     udp.clk = clk;
-    udp.fastpath = cfg->fastpath;
-    udp.n_workers = cfg->fastpath ? cfg->workers : 1;
+    udp.fastpath = up->fastpath;
+    udp.n_workers = up->fastpath ? up->workers : 1;
     if (udp.n_workers > MAX_WORKERS) {
         udp.n_workers = MAX_WORKERS;
     }
-    udp.acl = acl_create(cfg->acl, (size_t)cfg->n_acl);
+    udp.acl = acl_create(up->acl, (size_t)up->n_acl);
     udp.workers = calloc((size_t)udp.n_workers, sizeof(*udp.workers));
     if (udp.acl == NULL || udp.workers == NULL) {
         return -ENOMEM;
     }
-    if (cfg->n_acl == 0) {
+    if (up->n_acl == 0) {
         log_warnx("udp: no allow directive: NTP requests from every client will be ignored");
     }
-    struct cl_params params = {.interval_log2 = cfg->rl_interval, .burst = cfg->rl_burst,
-                               .leak_log2 = cfg->rl_leak};
+    struct cl_params rl = {.interval_log2 = up->rl_interval, .burst = up->rl_burst,
+                               .leak_log2 = up->rl_leak};
     uint64_t seed = (uint64_t)clk_now_mono(clk) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
     for (int i = 0; i < udp.n_workers; i++) {
         struct worker *w = &udp.workers[i];
         pthread_mutex_init(&w->clients_lock, NULL);
-        w->clients = cl_create((size_t)cfg->clientloglimit / (size_t)udp.n_workers,
-                               cfg->ratelimit ? &params : NULL, seed + (uint64_t)i);
+        w->clients = cl_create((size_t)up->clientloglimit / (size_t)udp.n_workers,
+                               up->ratelimit ? &rl : NULL, seed + (uint64_t)i);
         if (w->clients == NULL) {
             return -ENOMEM;
         }
-        int rc = open_worker_sockets(w, cfg, udp.n_workers > 1);
+        int rc = open_worker_sockets(w, up, udp.n_workers > 1);
         if (rc < 0) {
             return rc;
         }
@@ -269,7 +280,7 @@ static size_t reply_pktinfo(struct msghdr *rx, uint8_t *buf)
 
 /* Decide about one received message; fills tx slot *n_tx when there is a reply. */
 static void handle_one(struct worker *w, struct usock *s, struct msghdr *mh, size_t len,
-                       const struct srv_refstate *st, int64_t fallback_rx_ns, int *n_tx)
+                       const struct rst_state *st, int64_t fallback_rx_ns, int *n_tx)
 {
     COUNT(w, received);
     const struct sockaddr *from = mh->msg_name;
@@ -379,8 +390,8 @@ static void serve_socket(struct worker *w, struct usock *s)
         }
         /* Read once per batch: used only when a packet lacks a kernel timestamp. */
         int64_t fallback_rx_ns = clk_now(udp.clk);
-        struct srv_refstate st;
-        srv_state_read(&st);
+        struct rst_state st;
+        rst_read(&st);
         int n_tx = 0;
         pthread_mutex_lock(&w->clients_lock);
         for (int i = 0; i < n; i++) {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/cfg.h"
+#include "daemon/cfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

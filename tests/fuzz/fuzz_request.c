@@ -15,13 +15,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static const struct srv_refstate states[] = {
-    {.synced = true, .stratum = 1, .leap = SRV_LEAP_INSERT, .precision = -23,
-     .refid = SRV_REFID_PPS, .ref_time_ns = 1790000000LL * NT_NS_PER_S, .root_delay_s = 0,
-     .root_disp_s = 1e-6, .disp_rate = SRV_MIN_DISP_RATE},
-    {.synced = false, .stratum = 16, .leap = SRV_LEAP_ALARM, .precision = -20},
-    {.synced = true, .stratum = 10, .leap = SRV_LEAP_NONE, .precision = -7,
-     .refid = SRV_REFID_LOCL, .ref_time_ns = -5, .root_delay_s = 1e9, .root_disp_s = -1,
+static const struct rst_state states[] = {
+    {.synced = true, .stratum = 1, .leap = RST_LEAP_INSERT, .precision = -23,
+     .refid = RST_REFID_PPS, .ref_time_ns = 1790000000LL * NT_NS_PER_S, .root_delay_s = 0,
+     .root_disp_s = 1e-6, .disp_rate = RST_MIN_DISP_RATE},
+    {.synced = false, .stratum = 16, .leap = RST_LEAP_ALARM, .precision = -20},
+    {.synced = true, .stratum = 10, .leap = RST_LEAP_NONE, .precision = -7,
+     .refid = RST_REFID_LOCL, .ref_time_ns = -5, .root_delay_s = 1e9, .root_disp_s = -1,
      .disp_rate = 1e12},
 };
 

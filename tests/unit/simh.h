@@ -115,12 +115,12 @@ static inline void simh_init(struct simh *h, const struct simh_cfg *c)
     dsc_init(&h->d, h->clk, &c->dp, clk_now_mono(h->clk));
     h->nmea_idx = h->pps_idx = -1;
     if (c->nmea) {
-        struct dsc_src_cfg sc = {.name = "nmea0", .refid = SRV_REFID_GPS, .lock = -1,
+        struct dsc_src_cfg sc = {.name = "nmea0", .refid = RST_REFID_GPS, .lock = -1,
                                  .offset_s = c->nmea_offset_cfg_s};
         h->nmea_idx = dsc_add_source(&h->d, &sc);
     }
     if (c->pps) {
-        struct dsc_src_cfg sc = {.name = "pps0", .refid = SRV_REFID_PPS, .pps = true,
+        struct dsc_src_cfg sc = {.name = "pps0", .refid = RST_REFID_PPS, .pps = true,
                                  .lock = c->pps_lock ? h->nmea_idx : -1,
                                  .offset_s = c->pps_offset_cfg_s};
         h->pps_idx = dsc_add_source(&h->d, &sc);
@@ -283,7 +283,7 @@ static inline void simh_second(struct simh *h)
                 simh_report(h, now, 2, 0, CLK_LEAP_NONE, 0, h->c.nmea_read_delay_s);
             } else {
                 int64_t label = simh_label_s(h, h->start_s + h->elapsed_s);
-                int64_t midnight = leap_midnight_after(label * NT_NS_PER_S);
+                int64_t midnight = nt_next_midnight(label * NT_NS_PER_S);
                 enum clk_leap ann = h->c.leap_at_ns == midnight ? h->c.nmea_announce
                                                                 : CLK_LEAP_NONE;
                 simh_report(h, now, 1, label * NT_NS_PER_S + h->nmea_shift_ns, ann, 0,

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "server/cfg.h"
+#include "daemon/cfg.h"
 
 static struct cfg c;
 static char errbuf[8192];
@@ -44,29 +44,33 @@ static void test_good(void)
                     "local stratum 8\nworkers 2\nfastpath off\n"
                     "controlsocket /tmp/x.sock\nuser nobody\nlogfile /tmp/x.log\n"
                     "refclock nmea /dev/ttyUSB0 baud 4800 offset 0.35 delay 0.2 refid NMEA\n"
-                    "refclock nmea /dev/ttyS1 refid G2 noselect prefer filter 32 poll 2\n"
+                    "refclock nmea /dev/ttyS1 refid G2 noselect prefer filter 32\n"
+                    "refclock pps /dev/pps0 lock NMEA clear width 0.2\n"
                     "makestep 0.1 -1\ndriftfile /var/lib/x/drift\n"
                     "leapseclist /usr/share/zoneinfo/leap-seconds.list\ndumpdir /var/lib/x\n"
                     "mindate 2024-06-01\nmaxholdover 7200\nmaxjump 0.2\njumppersist 60\n"
                     "maxslewrate 200\n"),
               0);
-    CHECK_INT(c.port, 11123);
-    CHECK_INT(c.n_bind, 2);
-    CHECK_INT(c.n_acl, 4);
-    CHECK(c.ratelimit && c.rl_interval == 1 && c.rl_burst == 4 && c.rl_leak == 3);
-    CHECK_INT(c.local_stratum, 8);
-    CHECK(!c.fastpath && c.workers == 2);
-    CHECK_INT(c.n_refclocks, 2);
-    CHECK(strcmp(c.refclocks[0].refid, "NMEA") == 0);
-    CHECK_NEAR(c.refclocks[0].offset_s, 0.35, 1e-12);
-    CHECK(c.refclocks[1].noselect && c.refclocks[1].prefer && c.refclocks[1].filter == 32);
-    CHECK_NEAR(c.refclocks[1].poll_s, 4.0, 1e-12);
-    CHECK(c.makestep_limit == -1);
-    CHECK(c.mindate_ns > 0);
+    CHECK_INT(c.udp.port, 11123);
+    CHECK_INT(c.udp.n_bind, 2);
+    CHECK_INT(c.udp.n_acl, 4);
+    CHECK(c.udp.ratelimit && c.udp.rl_interval == 1 && c.udp.rl_burst == 4 && c.udp.rl_leak == 3);
+    CHECK_INT(c.rc.local_stratum, 8);
+    CHECK(!c.udp.fastpath && c.udp.workers == 2);
+    CHECK_INT(c.rc.n_sources, 3);
+    CHECK(strcmp(c.rc.sources[0].refid, "NMEA") == 0);
+    CHECK_NEAR(c.rc.sources[0].offset_s, 0.35, 1e-12);
+    CHECK(c.rc.sources[1].noselect && c.rc.sources[1].prefer && c.rc.sources[1].filter == 32);
+    /* `clear` is the PPS driver's own option: it reaches the driver as such. */
+    CHECK(c.rc.sources[2].n_opts == 1 && strcmp(c.rc.sources[2].opts[0].key, "clear") == 0);
+    CHECK(strcmp(c.rc.sources[2].refid, "PPS") == 0 && c.rc.sources[2].driver->pulses);
+    CHECK_NEAR(c.rc.sources[2].width_s, 0.2, 1e-12);
+    CHECK(c.rc.makestep_limit == -1);
+    CHECK(c.rc.mindate_ns > 0);
     /* Defaults. */
     CHECK_INT(parse(""), 0);
-    CHECK_INT(c.port, 123);
-    CHECK(!c.ratelimit && c.n_acl == 0 && c.makestep_limit == 3);
+    CHECK_INT(c.udp.port, 123);
+    CHECK(!c.udp.ratelimit && c.udp.n_acl == 0 && c.rc.makestep_limit == 3);
 }
 
 static void test_errors(void)
@@ -95,6 +99,8 @@ static void test_errors(void)
     bad("refclock nmea /dev/x refid TOOLONG\n", 1);
     bad("refclock nmea /dev/x offset 11\n", 1);
     bad("refclock nmea /dev/x clear\n", 1);
+    /* `poll` is refused with a reason, not silently ignored. */
+    bad("refclock pps /dev/pps0 poll 2\n", 1);
     bad("refclock nmea /dev/a refid A\nrefclock nmea /dev/b refid A\n", 2);
     bad("refclock nmea /dev/a refid A lock B\n", 1);
     bad("makestep 1\n", 1);
@@ -129,11 +135,11 @@ static void test_round_trip(void)
     static struct cfg first;
     first = c;
     CHECK_INT(parse(printed), 0);
-    CHECK_INT(c.port, first.port);
-    CHECK_INT(c.n_acl, first.n_acl);
-    CHECK(c.ratelimit && c.local_stratum == 3 && c.n_refclocks == 1);
-    CHECK(c.mindate_ns == first.mindate_ns);
-    CHECK(strcmp(c.refclocks[0].opts[0].value, "9600") == 0);
+    CHECK_INT(c.udp.port, first.udp.port);
+    CHECK_INT(c.udp.n_acl, first.udp.n_acl);
+    CHECK(c.udp.ratelimit && c.rc.local_stratum == 3 && c.rc.n_sources == 1);
+    CHECK(c.rc.mindate_ns == first.rc.mindate_ns);
+    CHECK(strcmp(c.rc.sources[0].opts[0].value, "9600") == 0);
     free(printed);
 }
 

@@ -21,7 +21,7 @@
 #include "common/ntime.h"
 #include "drivers/gpsdc.h"
 #include "refclock/rc.h"
-#include "server/cfg.h"
+#include "daemon/cfg.h"
 
 #define S NT_NS_PER_S
 
@@ -255,7 +255,7 @@ static void test_driver(void)
     CHECK_INT(cfg_parse_string(conf, "test", &c, stderr), 0);
     struct clk *clk = clk_soft_create();
     ev_init(clk);
-    CHECK_INT(rc_init(clk, &c), 0);
+    CHECK_INT(rc_init(clk, &c.rc), 0);
     CHECK_INT(rc_start(), 0);
 
     int fd = accept_client(ls);
@@ -281,7 +281,7 @@ static void test_driver(void)
     send_str(fd, all);
     run_loop_for(100 * NT_NS_PER_MS);
     struct rc_src_status st = status_of();
-    CHECK_INT(st.state, RC_STATE_OK);
+    CHECK_INT(st.state, DRV_STATE_OK);
     CHECK(st.last_sample_age_ns >= 0);
     toff_line(l4, sizeof(l4), base_s + 3, sys_now());
     size_t half = strlen(l4) / 2;
@@ -294,15 +294,15 @@ static void test_driver(void)
     send_str(fd, l1);
     run_loop_for(100 * NT_NS_PER_MS);
     st = status_of();
-    CHECK_INT(st.counters[RC_CNT_STALE], 2);
-    CHECK_INT(st.counters[RC_CNT_BAD_FORMAT], 0);
-    printf("driver: state %s samples %llu offset %.3f s\n", rc_state_name(st.state),
+    CHECK_INT(st.counters[DRV_CNT_STALE], 2);
+    CHECK_INT(st.counters[DRV_CNT_BAD_FORMAT], 0);
+    printf("driver: state %s samples %llu offset %.3f s\n", drv_state_name(st.state),
            (unsigned long long)st.samples, st.offset_s);
 
     /* A line libgps's gps_unpack() never returns from, and an overlong one: counted and
      * dropped, the loop goes on (a hang here ends the test at the alarm) and the next report
      * is read (a stale one: counted as such). */
-    uint64_t stale_before = st.counters[RC_CNT_STALE];
+    uint64_t stale_before = st.counters[DRV_CNT_STALE];
     alarm(10);
     send_str(fd, "{\"class\":\"TOFF\",\"device\":\"/dev/x\",\"real_sec\":1},{\"class\":\"PPS\"}\n");
     static char longline[GPSDC_LINE_MAX + 100];
@@ -314,25 +314,25 @@ static void test_driver(void)
     run_loop_for(100 * NT_NS_PER_MS);
     alarm(0);
     st = status_of();
-    CHECK_INT(st.counters[RC_CNT_BAD_FORMAT], 1);
-    CHECK_INT(st.counters[RC_CNT_BAD_LENGTH], 1);
-    CHECK_INT(st.counters[RC_CNT_STALE], stale_before + 1);
+    CHECK_INT(st.counters[DRV_CNT_BAD_FORMAT], 1);
+    CHECK_INT(st.counters[DRV_CNT_BAD_LENGTH], 1);
+    CHECK_INT(st.counters[DRV_CNT_STALE], stale_before + 1);
 
     /* gpsd goes away: the layer reconnects (first retry after 1 s). */
     close(fd);
     run_loop_for(100 * NT_NS_PER_MS);
     st = status_of();
-    CHECK_INT(st.state, RC_STATE_RECONNECTING);
+    CHECK_INT(st.state, DRV_STATE_RECONNECTING);
     fd = accept_client(ls);
     CHECK(fd >= 0);
     run_loop_for(100 * NT_NS_PER_MS);
     st = status_of();
-    CHECK_INT(st.counters[RC_CNT_RECONNECT], 1);
-    CHECK(st.state != RC_STATE_RECONNECTING);
+    CHECK_INT(st.counters[DRV_CNT_RECONNECT], 1);
+    CHECK(st.state != DRV_STATE_RECONNECTING);
     toff_line(l1, sizeof(l1), sys_now() / S, sys_now());
     send_str(fd, l1);
     run_loop_for(100 * NT_NS_PER_MS);
-    CHECK_INT(status_of().state, RC_STATE_OK);
+    CHECK_INT(status_of().state, DRV_STATE_OK);
 
     rc_shutdown();
     close(fd);

@@ -9,9 +9,6 @@
 #include "check.h"
 #include "common/ntime.h"
 #include "drivers/kpps.h"
-#include "refclock/rc.h"
-
-extern const struct rc_driver rc_driver_pps;
 
 #define S NT_NS_PER_S
 #define T0 (1700000000LL * S)
@@ -126,15 +123,16 @@ static void test_random_train(unsigned seed)
 
 static void test_check(void)
 {
-    const char *none[1] = {NULL};
-    CHECK(rc_driver_pps.check("/dev/pps0", none, none, 0) == NULL);
-    CHECK(rc_driver_pps.check("pps0", none, none, 0) != NULL);
-    const char *k[1] = {"kernelpps"}, *v[1] = {""};
-    const char *msg = rc_driver_pps.check("/dev/pps0", k, v, 1);
+    CHECK(drv_pps.check("/dev/pps0", NULL, 0) == NULL);
+    CHECK(drv_pps.check("pps0", NULL, 0) != NULL);
+    struct drv_optval kernel = {.key = "kernelpps", .value = ""};
+    const char *msg = drv_pps.check("/dev/pps0", &kernel, 1);
     CHECK(msg != NULL && strstr(msg, "kernelpps") != NULL);
-    CHECK(strcmp(rc_driver_pps.name, "pps") == 0);
-    CHECK(rc_driver_pps.poll != NULL && rc_driver_pps.on_readable == NULL);
-    CHECK(rc_driver_pps.poll_interval_ns > 0 && rc_driver_pps.poll_interval_ns < S / 2);
+    CHECK(strcmp(drv_pps.name, "pps") == 0);
+    CHECK(drv_pps.poll != NULL && drv_pps.on_readable == NULL);
+    bool flag;
+    CHECK(drv_pps.pulses && drv_has_option(&drv_pps, "clear", &flag) && flag);
+    CHECK(drv_pps.poll_interval_ns > 0 && drv_pps.poll_interval_ns < S / 2);
 }
 
 int main(void)

@@ -77,9 +77,9 @@ static void test_inline(void)
     CHECK(!leap_near(&t, m17 - NT_NS_PER_S - 1, 0));
     CHECK(leap_near(&t, m17 - 3 * NT_NS_PER_S, 2 * NT_NS_PER_S));
     CHECK(!leap_near(&t, utc(1972, 1, 1, 0, 0, 0), 0)); /* the table's start is no leap */
-    CHECK_INT(leap_midnight_after(utc(2016, 12, 31, 23, 59, 59)), m17);
-    CHECK_INT(leap_midnight_after(m17), m17 + NT_NS_PER_DAY);
-    CHECK_INT(leap_midnight_after(-1), 0);
+    CHECK_INT(nt_next_midnight(utc(2016, 12, 31, 23, 59, 59)), m17);
+    CHECK_INT(nt_next_midnight(m17), m17 + NT_NS_PER_DAY);
+    CHECK_INT(nt_next_midnight(-1), 0);
 }
 
 static void test_bad_input(void)

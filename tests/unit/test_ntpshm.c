@@ -21,7 +21,7 @@
 #include "common/ntime.h"
 #include "drivers/ntpshm.h"
 #include "refclock/rc.h"
-#include "server/cfg.h"
+#include "daemon/cfg.h"
 
 #define S NT_NS_PER_S
 
@@ -366,7 +366,7 @@ static void test_driver(unsigned seed)
     struct clk *clk = clk_soft_create();
     CHECK(clk != NULL);
     ev_init(clk);
-    CHECK_INT(rc_init(clk, &c), 0);
+    CHECK_INT(rc_init(clk, &c.rc), 0);
     CHECK_INT(rc_start(), 0);
     int id = shmget(key, 0, 0);
     CHECK(id >= 0);
@@ -386,7 +386,7 @@ static void test_driver(unsigned seed)
         CHECK_INT(seg->valid, 0); /* consumed */
     }
     struct rc_src_status st = status_of();
-    CHECK_INT(st.state, RC_STATE_OK);
+    CHECK_INT(st.state, DRV_STATE_OK);
     CHECK(st.last_sample_age_ns >= 0 && st.last_sample_age_ns < 2 * S);
     printf("driver: samples %llu reach %o offset %.6f s\n", (unsigned long long)st.samples,
            st.reach, st.offset_s);
@@ -395,25 +395,25 @@ static void test_driver(unsigned seed)
     gpsd_write(seg, 1, sys_now() - 10 * S, sys_now() - 10 * S, 0);
     run_loop_for(300 * NT_NS_PER_MS);
     st = status_of();
-    CHECK_INT(st.counters[RC_CNT_STALE], 1);
+    CHECK_INT(st.counters[DRV_CNT_STALE], 1);
     /* The writer is not synchronized (leap 3). */
     gpsd_write(seg, 1, sys_now(), sys_now(), 3);
     run_loop_for(300 * NT_NS_PER_MS);
     st = status_of();
-    CHECK_INT(st.counters[RC_CNT_NO_FIX], 1);
-    CHECK_INT(st.state, RC_STATE_NO_FIX);
+    CHECK_INT(st.counters[DRV_CNT_NO_FIX], 1);
+    CHECK_INT(st.state, DRV_STATE_NO_FIX);
     /* Garbage: a mode nobody defined. */
     gpsd_write(seg, 7, sys_now(), sys_now(), 0);
     run_loop_for(300 * NT_NS_PER_MS);
     st = status_of();
-    CHECK_INT(st.counters[RC_CNT_BAD_FORMAT], 1);
-    CHECK_INT(st.counters[RC_CNT_TORN], 0);
+    CHECK_INT(st.counters[DRV_CNT_BAD_FORMAT], 1);
+    CHECK_INT(st.counters[DRV_CNT_TORN], 0);
     /* A sample after all that is taken again. */
     int64_t now = sys_now();
     gpsd_write(seg, 1, now, now, 0);
     run_loop_for(300 * NT_NS_PER_MS);
     st = status_of();
-    CHECK_INT(st.state, RC_STATE_OK);
+    CHECK_INT(st.state, DRV_STATE_OK);
 
     rc_shutdown();
     shmdt((const void *)seg);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 #include <linux/capability.h>
 
-#include "board/privdrop.h"
+#include "daemon/privdrop.h"
 #include "check.h"
 #include "common/log.h"
 
@@ -31,7 +31,7 @@ static int read_status(unsigned *uid, unsigned long long *cap_eff)
 /* Child: drop, then report through the exit status: 0 ok, 1..n which check failed. */
 static int child(bool keep)
 {
-    if (brd_drop_privileges("nobody", keep) != 0) {
+    if (pd_drop_privileges("nobody", keep) != 0) {
         return 10;
     }
     unsigned uid = 0;
@@ -77,7 +77,7 @@ int main(void)
     /* An unknown user is an error, not a silent success. */
     pid_t pid = fork();
     if (pid == 0) {
-        _exit(brd_drop_privileges("no-such-user-gpsntpd", false) < 0 ? 0 : 1);
+        _exit(pd_drop_privileges("no-such-user-gpsntpd", false) < 0 ? 0 : 1);
     }
     int st = 0;
     waitpid(pid, &st, 0);

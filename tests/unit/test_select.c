@@ -76,7 +76,7 @@ static void test_choose(void)
 static struct rst_input base_input(void)
 {
     return (struct rst_input){
-        .ever_synced = true, .leading = true, .refid = SRV_REFID_PPS, .root_delay_s = 1e-6,
+        .ever_synced = true, .leading = true, .refid = RST_REFID_PPS, .root_delay_s = 1e-6,
         .disp_at_update_s = 2e-6, .update_real_ns = SEC(1700000000), .update_mono_ns = SEC(100),
         .skew_ppm = 0.01, .leap = CLK_LEAP_NONE, .now_mono_ns = SEC(100),
         .now_real_ns = SEC(1700000000), .maxholdover_s = 3600, .local_stratum = 0,
@@ -91,9 +91,9 @@ static void test_refstate(void)
     CHECK_INT(o.mode, RST_TRACKING);
     CHECK(o.st.synced);
     CHECK_INT(o.st.stratum, 1);
-    CHECK_INT(o.st.refid, SRV_REFID_PPS);
+    CHECK_INT(o.st.refid, RST_REFID_PPS);
     CHECK_NEAR(o.st.root_disp_s, 2e-6, 1e-12);
-    CHECK_NEAR(o.st.disp_rate, SRV_MIN_DISP_RATE, 1e-12); /* skew below RFC 5905's PHI */
+    CHECK_NEAR(o.st.disp_rate, RST_MIN_DISP_RATE, 1e-12); /* skew below RFC 5905's PHI */
     CHECK(o.cs.synced);
     CHECK_INT(o.st.precision, -24);
     /* holdover: still stratum 1, the dispersion grows at max(15 ppm, skew) */
@@ -114,7 +114,7 @@ static void test_refstate(void)
     CHECK_INT(o.mode, RST_UNSYNC);
     CHECK(!o.st.synced);
     CHECK_INT(o.st.stratum, 16);
-    CHECK_INT(o.st.leap, SRV_LEAP_ALARM);
+    CHECK_INT(o.st.leap, RST_LEAP_ALARM);
     CHECK(!o.cs.synced);
     CHECK(isinf(rst_distance(&o.st, in.now_real_ns)));
     /* ... or `local stratum 5` */
@@ -123,7 +123,7 @@ static void test_refstate(void)
     CHECK_INT(o.mode, RST_LOCAL);
     CHECK(o.st.synced);
     CHECK_INT(o.st.stratum, 5);
-    CHECK_INT(o.st.refid, SRV_REFID_LOCL);
+    CHECK_INT(o.st.refid, RST_REFID_LOCL);
     CHECK_INT(o.st.ref_time_ns, in.now_real_ns);
     CHECK(!o.cs.synced); /* the kernel is not told a local clock is synchronized */
     /* no reference ever: the isolated network's local stratum at once, or nothing */
@@ -141,7 +141,7 @@ static void test_refstate(void)
     in = base_input();
     in.leap = CLK_LEAP_INSERT;
     rst_compute(&in, &o);
-    CHECK_INT(o.st.leap, SRV_LEAP_INSERT);
+    CHECK_INT(o.st.leap, RST_LEAP_INSERT);
     CHECK_INT(o.cs.leap, CLK_LEAP_INSERT);
     CHECK(rst_mode_name(RST_LOCAL)[0] != '?');
 }

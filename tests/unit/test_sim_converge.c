@@ -48,7 +48,7 @@ static void test_step_then_lock(uint64_t seed)
     CHECK(h.st.max_abs < 5e-6);
     CHECK(fabs(simh_freq_error_ppm(&h)) < 0.05);
     CHECK_INT(dsc_mode(&h.d), RST_TRACKING);
-    CHECK_INT(h.d.out.st.refid, SRV_REFID_PPS);
+    CHECK_INT(h.d.out.st.refid, RST_REFID_PPS);
     CHECK_INT(h.d.out.st.stratum, 1);
     CHECK(h.d.out.st.root_disp_s < 20e-6);
     CHECK_INT(clk_sim_steps(h.clk), 1);
@@ -123,7 +123,7 @@ static void test_nmea_only(uint64_t seed)
     CHECK(simh_rms(&h) < 2e-3);
     CHECK(h.st.max_abs < 8e-3);
     CHECK(fabs(simh_freq_error_ppm(&h)) < 1);
-    CHECK_INT(h.d.out.st.refid, SRV_REFID_GPS);
+    CHECK_INT(h.d.out.st.refid, RST_REFID_GPS);
     /* the published error bound covers the actual error */
     CHECK(h.d.out.st.root_disp_s > fabs(simh_error_s(&h)));
     CHECK(h.d.out.st.root_disp_s > 15e-3 && h.d.out.st.root_disp_s < 100e-3);

@@ -50,7 +50,7 @@ static void test_lose_nmea(uint64_t seed)
     CHECK(worst < 2e-6);
     CHECK_INT(dsc_mode(&h.d), RST_TRACKING);
     CHECK_INT(h.d.selected, h.pps_idx);
-    CHECK_INT(h.d.out.st.refid, SRV_REFID_PPS);
+    CHECK_INT(h.d.out.st.refid, RST_REFID_PPS);
     h.nmea_on = true;
     worst = run_max(&h, 300);
     CHECK(worst < 2e-6);
@@ -65,14 +65,14 @@ static void test_lose_pps(uint64_t seed)
     simh_init(&h, &c);
     simh_run(&h, 1800);
     double disp_pps = h.d.out.st.root_disp_s;
-    CHECK_INT(h.d.out.st.refid, SRV_REFID_PPS);
+    CHECK_INT(h.d.out.st.refid, RST_REFID_PPS);
     h.pps_on = false;
     double worst = run_max(&h, 1800);
     double disp_nmea = h.d.out.st.root_disp_s;
     printf("PPS lost for 30 min: max error %.3f ms, refid %08X, root dispersion %.6f -> %.6f s\n",
            worst * 1e3, (unsigned)h.d.out.st.refid, disp_pps, disp_nmea);
     CHECK_INT(h.d.selected, h.nmea_idx);
-    CHECK_INT(h.d.out.st.refid, SRV_REFID_GPS);
+    CHECK_INT(h.d.out.st.refid, RST_REFID_GPS);
     CHECK_INT(h.d.out.st.stratum, 1);
     CHECK(disp_pps < 20e-6);
     CHECK(disp_nmea > 10e-3);
@@ -97,8 +97,8 @@ static void test_no_fix(uint64_t seed)
     dsc_get_source(&h.d, h.pps_idx, clk_now_mono(h.clk), &before);
     double worst = run_max(&h, 300);
     dsc_get_source(&h.d, h.pps_idx, clk_now_mono(h.clk), &after);
-    uint64_t rejected = after.counters[RC_CNT_PULSE_REJECTED] -
-                        before.counters[RC_CNT_PULSE_REJECTED];
+    uint64_t rejected = after.counters[DRV_CNT_PULSE_REJECTED] -
+                        before.counters[DRV_CNT_PULSE_REJECTED];
     printf("no fix for 5 min: %llu pulses rejected, mode %s, max error %.3f us\n",
            (unsigned long long)rejected, rst_mode_name(dsc_mode(&h.d)), worst * 1e6);
     CHECK(rejected >= 295);
@@ -141,7 +141,7 @@ static void test_unlocked_pps(uint64_t seed)
     dsc_get_source(&h.d, h.pps_idx, clk_now_mono(h.clk), &st);
     CHECK_INT(dsc_mode(&h.d), RST_UNSYNC);
     CHECK_INT(st.samples, 0);
-    CHECK(st.counters[RC_CNT_PULSE_REJECTED] >= 599);
+    CHECK(st.counters[DRV_CNT_PULSE_REJECTED] >= 599);
     CHECK_NEAR(simh_error_s(&h), -0.3 - 41e-6 * 600, 1e-3); /* untouched */
     simh_free(&h);
 }

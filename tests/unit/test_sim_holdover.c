@@ -48,8 +48,8 @@ static void test_one_hour(uint64_t seed)
         simh_second(&h);
         double predicted = e0 + ferr0 * 1e-6 * (i + 1);
         max_dev = fmax(max_dev, fabs(simh_error_s(&h) - predicted));
-        struct srv_refstate st;
-        srv_state_read(&st);
+        struct rst_state st;
+        rst_read(&st);
         double bound = rst_distance(&st, clk_now(h.clk));
         if (!(bound > fabs(simh_error_s(&h)))) {
             CHECK(bound > fabs(simh_error_s(&h)));
@@ -65,11 +65,11 @@ static void test_one_hour(uint64_t seed)
     CHECK(max_dev < 625e-6);
     CHECK(fabs(e1) < 1e-3);
     CHECK_INT(dsc_mode(&h.d), RST_HOLDOVER);
-    struct srv_refstate st;
-    srv_state_read(&st);
+    struct rst_state st;
+    rst_read(&st);
     CHECK(st.synced);
     CHECK_INT(st.stratum, 1);
-    CHECK_INT(st.refid, SRV_REFID_PPS);
+    CHECK_INT(st.refid, RST_REFID_PPS);
     /* the reference comes back: held off until it agrees with itself, then back in lock */
     h.nmea_on = h.pps_on = true;
     simh_run(&h, 2);
@@ -97,23 +97,23 @@ static void test_maxholdover(uint64_t seed, int local_stratum)
     simh_run(&h, 590);
     CHECK_INT(dsc_mode(&h.d), RST_HOLDOVER);
     simh_run(&h, 20);
-    struct srv_refstate st;
-    srv_state_read(&st);
+    struct rst_state st;
+    rst_read(&st);
     struct rc_tracking t;
     dsc_get_tracking(&h.d, clk_now_mono(h.clk), clk_now(h.clk), &t);
     if (local_stratum > 0) {
         CHECK_INT(dsc_mode(&h.d), RST_LOCAL);
         CHECK(st.synced);
         CHECK_INT(st.stratum, local_stratum);
-        CHECK_INT(st.refid, SRV_REFID_LOCL);
+        CHECK_INT(st.refid, RST_REFID_LOCL);
         CHECK_INT(t.stratum, local_stratum);
     } else {
         CHECK_INT(dsc_mode(&h.d), RST_UNSYNC);
         CHECK(!st.synced);
         CHECK_INT(st.stratum, 16);
-        CHECK_INT(st.leap, SRV_LEAP_ALARM);
+        CHECK_INT(st.leap, RST_LEAP_ALARM);
         CHECK_INT(t.stratum, 16);
-        CHECK_INT(t.leap, SRV_LEAP_ALARM);
+        CHECK_INT(t.leap, RST_LEAP_ALARM);
     }
     simh_free(&h);
 }
@@ -125,18 +125,18 @@ static void test_isolated(uint64_t seed)
     c.nmea = c.pps = false;
     c.dp.local_stratum = 10;
     simh_init(&h, &c);
-    struct srv_refstate st;
-    srv_state_read(&st);
+    struct rst_state st;
+    rst_read(&st);
     CHECK(st.synced);
     CHECK_INT(st.stratum, 10);
-    CHECK_INT(st.refid, SRV_REFID_LOCL);
+    CHECK_INT(st.refid, RST_REFID_LOCL);
     simh_run(&h, 100);
     CHECK_INT(dsc_mode(&h.d), RST_LOCAL);
     CHECK_INT(clk_sim_steps(h.clk), 0);
     simh_free(&h);
     c.dp.local_stratum = 0;
     simh_init(&h, &c);
-    srv_state_read(&st);
+    rst_read(&st);
     CHECK(!st.synced);
     CHECK_INT(st.stratum, 16);
     simh_free(&h);

@@ -55,7 +55,7 @@ static void test_spoof(uint64_t seed, bool pps)
     simh_run(&h, 10);
     struct rc_src_status st = status(&h, h.nmea_idx);
     CHECK(st.jump_suspect);
-    CHECK_INT(st.counters[RC_CNT_JUMP], 1);
+    CHECK_INT(st.counters[DRV_CNT_JUMP], 1);
     CHECK_INT(dsc_mode(&h.d), pps ? RST_TRACKING : RST_HOLDOVER);
     double during = run_max(&h, 190);
     h.nmea_shift_ns = 0;
@@ -65,12 +65,12 @@ static void test_spoof(uint64_t seed, bool pps)
            pps ? "NMEA+PPS" : "NMEA", during * 1e6, after * 1e6, clk_sim_steps(h.clk) - steps0);
     CHECK_INT(clk_sim_steps(h.clk) - steps0, 0);
     CHECK(!st.jump_suspect);
-    CHECK_INT(st.counters[RC_CNT_JUMP], 1);
+    CHECK_INT(st.counters[DRV_CNT_JUMP], 1);
     CHECK_INT(dsc_mode(&h.d), RST_TRACKING);
     if (pps) {
         CHECK(during < 5e-6);
         CHECK(after < 5e-6);
-        CHECK_INT(status(&h, h.pps_idx).counters[RC_CNT_JUMP], 0);
+        CHECK_INT(status(&h, h.pps_idx).counters[DRV_CNT_JUMP], 0);
     } else {
         CHECK(during < 5e-3);
         CHECK(after < 5e-3);
@@ -100,13 +100,13 @@ static void test_wrong_second(uint64_t seed)
     struct rc_src_status n = status(&h, h.nmea_idx), p = status(&h, h.pps_idx);
     printf("wrong second with PPS: max error %.3f us, steps %d, NMEA jumps %llu, PPS jumps "
            "%llu, pulses rejected %llu\n", worst * 1e6, clk_sim_steps(h.clk),
-           (unsigned long long)n.counters[RC_CNT_JUMP],
-           (unsigned long long)p.counters[RC_CNT_JUMP],
-           (unsigned long long)p.counters[RC_CNT_PULSE_REJECTED]);
+           (unsigned long long)n.counters[DRV_CNT_JUMP],
+           (unsigned long long)p.counters[DRV_CNT_JUMP],
+           (unsigned long long)p.counters[DRV_CNT_PULSE_REJECTED]);
     CHECK(worst < 5e-6);
     CHECK_INT(clk_sim_steps(h.clk), 0);
-    CHECK(n.counters[RC_CNT_JUMP] >= 30);
-    CHECK_INT(p.counters[RC_CNT_JUMP], 0);
+    CHECK(n.counters[DRV_CNT_JUMP] >= 30);
+    CHECK_INT(p.counters[DRV_CNT_JUMP], 0);
     CHECK(p.selected);
     CHECK_INT(dsc_mode(&h.d), RST_TRACKING);
     simh_free(&h);

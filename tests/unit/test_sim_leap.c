@@ -30,8 +30,8 @@ static void run(struct simh *h, struct leap_result *r, int64_t until_ns)
     int li_prev = 0;
     while (clk_sim_true_ns(h->clk) < until_ns) {
         simh_second(h);
-        struct srv_refstate st;
-        srv_state_read(&st);
+        struct rst_state st;
+        rst_read(&st);
         int li = st.synced ? (int)st.leap : 0; /* announcements only, not "unsynchronized" */
         if (li != li_prev) {
             if (li != 0 && r->li_on_ns == 0) {
@@ -83,8 +83,8 @@ static void check_clean_leap(struct simh *h, const struct leap_result *r, const 
     CHECK_INT(clk_sim_steps(h->clk), 0);
     CHECK(h->max_step_ns < 10 * NT_NS_PER_US);
     CHECK(r->max_err_s < 5e-6);
-    CHECK_INT(h->d.src[h->nmea_idx].counters[RC_CNT_JUMP], 0);
-    CHECK_INT(h->d.src[h->pps_idx].counters[RC_CNT_JUMP], 0);
+    CHECK_INT(h->d.src[h->nmea_idx].counters[DRV_CNT_JUMP], 0);
+    CHECK_INT(h->d.src[h->pps_idx].counters[DRV_CNT_JUMP], 0);
     CHECK_INT(dsc_mode(&h->d), RST_TRACKING);
 }
 
@@ -124,12 +124,12 @@ static void test_unannounced(uint64_t seed)
     run(&h, &r, LEAP_AT + 200 * NT_NS_PER_S);
     /* the clock did not know: it is a second ahead, and the guard does not follow yet */
     printf("unannounced: error %.6f s after 200 s, jumps counted %llu, steps %d\n",
-           simh_error_s(&h), (unsigned long long)h.d.src[h.nmea_idx].counters[RC_CNT_JUMP],
+           simh_error_s(&h), (unsigned long long)h.d.src[h.nmea_idx].counters[DRV_CNT_JUMP],
            clk_sim_steps(h.clk));
     CHECK_INT(r.li_on_ns, 0);
     CHECK_INT(clk_sim_leaps_applied(h.clk), 0);
     CHECK_NEAR(simh_error_s(&h), 1.0, 1e-3);
-    CHECK(h.d.src[h.nmea_idx].counters[RC_CNT_JUMP] >= 1);
+    CHECK(h.d.src[h.nmea_idx].counters[DRV_CNT_JUMP] >= 1);
     CHECK(h.d.src[h.nmea_idx].jump_suspect);
     CHECK_INT(clk_sim_steps(h.clk), 0);
     /* it persists: followed after `jumppersist`, with one step of a second */

@@ -12,7 +12,7 @@
 #include "common/ntime.h"
 #include "server/srv.h"
 
-#define REFID_RATE SRV_REFID('R', 'A', 'T', 'E')
+#define REFID_RATE RST_REFID('R', 'A', 'T', 'E')
 
 static uint32_t rd32(const uint8_t *p)
 {
@@ -51,22 +51,22 @@ static void make_ef(uint8_t *p, unsigned len)
 
 static const int64_t RX_NS = 1790000000LL * NT_NS_PER_S + 123456789; /* 2026-09 */
 
-static struct srv_refstate synced_gps(void)
+static struct rst_state synced_gps(void)
 {
-    return (struct srv_refstate){
+    return (struct rst_state){
         .synced = true,
         .stratum = 1,
-        .leap = SRV_LEAP_NONE,
+        .leap = RST_LEAP_NONE,
         .precision = -23,
-        .refid = SRV_REFID_GPS,
+        .refid = RST_REFID_GPS,
         .ref_time_ns = RX_NS - 16 * NT_NS_PER_S,
         .root_delay_s = 0.0,
         .root_disp_s = 0.00001,
-        .disp_rate = SRV_MIN_DISP_RATE,
+        .disp_rate = RST_MIN_DISP_RATE,
     };
 }
 
-static size_t handle(const struct srv_refstate *st, const uint8_t *req, size_t len,
+static size_t handle(const struct rst_state *st, const uint8_t *req, size_t len,
                      uint8_t *out, enum srv_drop *why)
 {
     memset(out, 0xaa, 2048);
@@ -75,7 +75,7 @@ static size_t handle(const struct srv_refstate *st, const uint8_t *req, size_t l
 
 static void test_modes_versions(void)
 {
-    struct srv_refstate st = synced_gps();
+    struct rst_state st = synced_gps();
     uint8_t req[SRV_PKT_LEN], out[2048];
     for (int stratum = 0; stratum <= 2; stratum += 2) {
         for (int version = 0; version <= 7; version++) {
@@ -178,7 +178,7 @@ static void test_lengths(void)
         {"96: three 16-byte EFs", 4, 96, ef16x3, 0, SRV_DROP_SHORT},
         {"80: EF 28 + crypto-NAK", 4, 80, ef28_nak, 0, SRV_DROP_AUTH},
     };
-    struct srv_refstate st = synced_gps();
+    struct rst_state st = synced_gps();
     uint8_t req[256], out[2048];
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const struct len_case *c = &cases[i];
@@ -216,7 +216,7 @@ static void test_lengths(void)
 static void test_random_garbage(unsigned seed)
 {
     srand(seed);
-    struct srv_refstate st = synced_gps();
+    struct rst_state st = synced_gps();
     uint8_t req[1200], out[2048];
     int answered = 0;
     for (int iter = 0; iter < 200000; iter++) {
@@ -242,7 +242,7 @@ static void test_random_garbage(unsigned seed)
 
 static void test_fields_synced(void)
 {
-    struct srv_refstate st = synced_gps();
+    struct rst_state st = synced_gps();
     st.root_delay_s = 0.25;
     uint8_t req[SRV_PKT_LEN], out[2048];
     make_req(req, 4, 3, 0, 6);
@@ -252,12 +252,12 @@ static void test_fields_synced(void)
     }
     enum srv_drop why;
     CHECK_INT(handle(&st, req, sizeof(req), out, &why), 48);
-    CHECK_INT(out[0] >> 6, SRV_LEAP_NONE);
+    CHECK_INT(out[0] >> 6, RST_LEAP_NONE);
     CHECK_INT(out[1], 1);
     CHECK_INT(out[2], 6);
     CHECK_INT((int8_t)out[3], -23);
     CHECK(rd32(out + 4) == 0x4000);                   /* 0.25 s in 16.16 */
-    CHECK(rd32(out + 12) == SRV_REFID_GPS);
+    CHECK(rd32(out + 12) == RST_REFID_GPS);
     CHECK(memcmp(out + 12, "GPS\0", 4) == 0);
     CHECK(rd64(out + 16) == nt_to_ntp64(st.ref_time_ns));
     CHECK(memcmp(out + 24, req + 40, 8) == 0);
@@ -268,16 +268,16 @@ static void test_fields_synced(void)
     CHECK(rd64(out + 40) > rd64(out + 32));
 
     /* Leap announcements reach LI only when synced. */
-    st.leap = SRV_LEAP_INSERT;
+    st.leap = RST_LEAP_INSERT;
     handle(&st, req, sizeof(req), out, &why);
     CHECK_INT(out[0] >> 6, 1);
-    st.leap = SRV_LEAP_DELETE;
+    st.leap = RST_LEAP_DELETE;
     handle(&st, req, sizeof(req), out, &why);
     CHECK_INT(out[0] >> 6, 2);
 
     /* Stratum 2..15 pass through; PPS refid. */
     st.stratum = 15;
-    st.refid = SRV_REFID_PPS;
+    st.refid = RST_REFID_PPS;
     handle(&st, req, sizeof(req), out, &why);
     CHECK_INT(out[1], 15);
     CHECK(memcmp(out + 12, "PPS\0", 4) == 0);
@@ -300,9 +300,9 @@ static void test_fields_unsynced_and_local(void)
     make_req(req, 3, 3, 0, 10);
     enum srv_drop why;
 
-    struct srv_refstate st = synced_gps();
+    struct rst_state st = synced_gps();
     st.synced = false;
-    st.leap = SRV_LEAP_INSERT;
+    st.leap = RST_LEAP_INSERT;
     st.root_delay_s = 0.5;
     CHECK_INT(handle(&st, req, sizeof(req), out, &why), 48);
     CHECK_INT(out[0] >> 6, 3);
@@ -318,10 +318,10 @@ static void test_fields_unsynced_and_local(void)
     CHECK(rd64(out + 16) == 0);
 
     /* `local stratum 10`: served as synchronized at stratum 10 with refid LOCL. */
-    struct srv_refstate local = {
-        .synced = true, .stratum = 10, .leap = SRV_LEAP_NONE, .precision = -20,
-        .refid = SRV_REFID_LOCL, .ref_time_ns = RX_NS - NT_NS_PER_S, .root_disp_s = 0.0,
-        .disp_rate = SRV_MIN_DISP_RATE,
+    struct rst_state local = {
+        .synced = true, .stratum = 10, .leap = RST_LEAP_NONE, .precision = -20,
+        .refid = RST_REFID_LOCL, .ref_time_ns = RX_NS - NT_NS_PER_S, .root_disp_s = 0.0,
+        .disp_rate = RST_MIN_DISP_RATE,
     };
     handle(&local, req, sizeof(req), out, &why);
     CHECK_INT(out[0] >> 6, 0);
@@ -330,7 +330,7 @@ static void test_fields_unsynced_and_local(void)
     CHECK(rd32(out + 8) < 16);                        /* < 0.25 ms */
 }
 
-static double disp_of(const struct srv_refstate *st, int64_t rx_ns)
+static double disp_of(const struct rst_state *st, int64_t rx_ns)
 {
     uint8_t req[SRV_PKT_LEN], out[64];
     make_req(req, 4, 3, 0, 6);
@@ -341,7 +341,7 @@ static double disp_of(const struct srv_refstate *st, int64_t rx_ns)
 
 static void test_root_dispersion(void)
 {
-    struct srv_refstate st = synced_gps();
+    struct rst_state st = synced_gps();
     st.precision = -20;
     st.root_disp_s = 0.001;
     int64_t t0 = st.ref_time_ns;
@@ -365,7 +365,7 @@ static void test_root_dispersion(void)
     st.disp_rate = 0.0;
     CHECK_NEAR(disp_of(&st, t0 + 1000 * NT_NS_PER_S), 0.001 + 0.015 + prec, q);
     /* Saturates at MAXDISP, and for absurd inputs. */
-    st.disp_rate = SRV_MIN_DISP_RATE;
+    st.disp_rate = RST_MIN_DISP_RATE;
     CHECK_NEAR(disp_of(&st, t0 + 30LL * NT_NS_PER_DAY), 16.0, q);
     /* Years 1684 and 2255 (inside ntime's domain): rx - ref overflows int64, not srv. */
     st.ref_time_ns = -9000000000LL * NT_NS_PER_S;
@@ -381,7 +381,7 @@ static void test_root_dispersion(void)
 
 static void test_poll_clamp(void)
 {
-    struct srv_refstate st = synced_gps();
+    struct rst_state st = synced_gps();
     uint8_t req[SRV_PKT_LEN], out[2048];
     const int polls[][2] = {{-128, 4}, {-6, 4}, {0, 4}, {3, 4}, {4, 4}, {6, 6}, {10, 10},
                             {17, 17}, {18, 17}, {127, 17}};
@@ -451,12 +451,12 @@ static void test_drop_names(void)
 /* --- seqlock ----------------------------------------------------------------------------- */
 
 /* Every field of state k derives from k, so a reader can tell a torn copy. */
-static struct srv_refstate state_k(uint32_t k)
+static struct rst_state state_k(uint32_t k)
 {
-    return (struct srv_refstate){
+    return (struct rst_state){
         .synced = k % 2 == 0,
         .stratum = (uint8_t)(k % 15 + 1),
-        .leap = (enum srv_leap)(k % 3),
+        .leap = (enum rst_leap)(k % 3),
         .precision = (int8_t)-(int)(k % 30),
         .refid = k,
         .ref_time_ns = (int64_t)k * 1000 + 7,
@@ -466,9 +466,9 @@ static struct srv_refstate state_k(uint32_t k)
     };
 }
 
-static bool is_state_k(const struct srv_refstate *s)
+static bool is_state_k(const struct rst_state *s)
 {
-    struct srv_refstate want = state_k(s->refid);
+    struct rst_state want = state_k(s->refid);
     return s->synced == want.synced && s->stratum == want.stratum && s->leap == want.leap &&
            s->precision == want.precision && s->ref_time_ns == want.ref_time_ns &&
            s->root_delay_s == want.root_delay_s && s->root_disp_s == want.root_disp_s &&
@@ -481,8 +481,8 @@ static void *writer(void *arg)
 {
     uint32_t n = *(uint32_t *)arg;
     for (uint32_t k = 1; k <= n; k++) {
-        struct srv_refstate s = state_k(k);
-        srv_state_publish(&s);
+        struct rst_state s = state_k(k);
+        rst_publish(&s);
     }
     writer_done = true;
     return NULL;
@@ -491,14 +491,14 @@ static void *writer(void *arg)
 static void test_seqlock(void)
 {
     /* Before any publish: the unsynchronized default. */
-    struct srv_refstate s;
-    srv_state_read(&s);
+    struct rst_state s;
+    rst_read(&s);
     CHECK(!s.synced);
     CHECK_INT(s.stratum, 16);
 
-    struct srv_refstate one = state_k(42);
-    srv_state_publish(&one);
-    srv_state_read(&s);
+    struct rst_state one = state_k(42);
+    rst_publish(&one);
+    rst_read(&s);
     CHECK(is_state_k(&s) && s.refid == 42);
 
     uint32_t n = 2000000;
@@ -509,7 +509,7 @@ static void test_seqlock(void)
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     do {
-        srv_state_read(&s);
+        rst_read(&s);
         reads++;
         if (s.refid != 42 && !is_state_k(&s)) {
             torn++;
@@ -523,7 +523,7 @@ static void test_seqlock(void)
         clock_gettime(CLOCK_MONOTONIC, &now);
     } while (!writer_done && now.tv_sec - start.tv_sec < 5);
     pthread_join(th, NULL);
-    srv_state_read(&s);
+    rst_read(&s);
     printf("seqlock: %ld reads during %u publishes, last seen %u, torn %ld\n", reads, n, last,
            torn);
     CHECK_INT(torn, 0);

@@ -4,7 +4,7 @@
  * clients) so that an operator who knows chrony reads them at a glance; JSON carries the same
  * values in SI units (seconds, ppm) with stable key names for scripts.
  */
-#include "server/ctl_render.h"
+#include "daemon/ctl_render.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,9 +23,9 @@ static void refid_text(uint32_t refid, char *buf)
 static const char *leap_text(int leap)
 {
     switch (leap) {
-    case SRV_LEAP_NONE: return "Normal";
-    case SRV_LEAP_INSERT: return "Insert second";
-    case SRV_LEAP_DELETE: return "Delete second";
+    case RST_LEAP_NONE: return "Normal";
+    case RST_LEAP_INSERT: return "Insert second";
+    case RST_LEAP_DELETE: return "Delete second";
     default: return "Not synchronised";
     }
 }
@@ -175,7 +175,7 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
             json_str(out, "driver", x->driver, true);
             json_str(out, "device", x->param, true);
             json_str(out, "refid", x->refid, true);
-            json_str(out, "state", rc_state_name(x->state), true);
+            json_str(out, "state", drv_state_name(x->state), true);
             fprintf(out, "\"selected\":%s,\"noselect\":%s,\"prefer\":%s,\"jump_suspect\":%s,",
                     x->selected ? "true" : "false", x->noselect ? "true" : "false",
                     x->prefer ? "true" : "false", x->jump_suspect ? "true" : "false");
@@ -187,8 +187,8 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
             json_num(out, "jitter_s", x->jitter_s, true);
             json_num(out, "latency_s", x->latency_s, true);
             fprintf(out, "\"counters\":{");
-            for (int c = 0; c < RC_CNT__COUNT; c++) {
-                fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", rc_counter_name(c),
+            for (int c = 0; c < DRV_CNT__COUNT; c++) {
+                fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", drv_counter_name(c),
                         (unsigned long long)x->counters[c]);
             }
             fprintf(out, "}}");
@@ -209,13 +209,13 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
         offset_text(x->latency_s, lat, sizeof(lat));
         char mark = x->selected ? '*' : x->jump_suspect ? '!' : x->noselect ? 'x' : ' ';
         fprintf(out, "%c %-7s %-6s %-5s %-12s %5o %7llu %6s %8s %8s %8s %s\n", mark, x->name,
-                x->driver, x->refid, rc_state_name(x->state), x->reach,
+                x->driver, x->refid, drv_state_name(x->state), x->reach,
                 (unsigned long long)x->samples, age, off, jit, lat,
                 x->param);
         bool any = false;
-        for (int c = 0; c < RC_CNT__COUNT; c++) {
+        for (int c = 0; c < DRV_CNT__COUNT; c++) {
             if (x->counters[c] != 0) {
-                fprintf(out, "%s%s %llu", any ? ", " : "          counters: ", rc_counter_name(c),
+                fprintf(out, "%s%s %llu", any ? ", " : "          counters: ", drv_counter_name(c),
                         (unsigned long long)x->counters[c]);
                 any = true;
             }

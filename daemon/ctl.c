@@ -5,7 +5,7 @@
  * time; a client that does not send its line within a second is dropped, so a stuck or
  * malicious client cannot stall the loop.
  */
-#include "server/ctl.h"
+#include "daemon/ctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -23,8 +23,8 @@
 #include "common/log.h"
 #include "common/ntime.h"
 #include "refclock/rc.h"
-#include "server/cfg.h"
-#include "server/ctl_render.h"
+#include "daemon/cfg.h"
+#include "daemon/ctl_render.h"
 #include "server/udp.h"
 
 #define LINE_MAX_LEN 128
@@ -74,9 +74,9 @@ static size_t run_command(char *line)
         rc_get_tracking(&t);
         ctl_render_tracking(out, &t, json);
     } else if (strcmp(cmd, "sources") == 0) {
-        static struct rc_src_status s[CFG_MAX_REFCLOCKS];
-        size_t n = rc_get_sources(s, CFG_MAX_REFCLOCKS);
-        ctl_render_sources(out, s, n < CFG_MAX_REFCLOCKS ? n : CFG_MAX_REFCLOCKS, json);
+        static struct rc_src_status s[RC_MAX_SOURCES];
+        size_t n = rc_get_sources(s, RC_MAX_SOURCES);
+        ctl_render_sources(out, s, n < RC_MAX_SOURCES ? n : RC_MAX_SOURCES, json);
     } else if (strcmp(cmd, "serverstats") == 0) {
         struct srv_counters c;
         udp_get_counters(&c);

@@ -12,13 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "board/privdrop.h"
+#include "daemon/privdrop.h"
 #include "common/clk.h"
 #include "common/ev.h"
 #include "common/log.h"
 #include "refclock/rc.h"
-#include "server/cfg.h"
-#include "server/ctl.h"
+#include "daemon/cfg.h"
+#include "daemon/ctl.h"
 #include "server/udp.h"
 
 #define DEFAULT_CONFIG "/etc/gpsntpd.conf"
@@ -116,7 +116,7 @@ int main(int argc, char **argv)
     }
 
     /* Everything that needs root happens before the privilege drop. */
-    if (rc_init(clk, &cfg) < 0 || udp_open(&cfg, clk) < 0 || ctl_open(&cfg) < 0 ||
+    if (rc_init(clk, &cfg.rc) < 0 || udp_open(&cfg.udp, clk) < 0 || ctl_open(&cfg) < 0 ||
         rc_start() < 0) {
         log_err("start-up failed (%s)", config_path);
         return 1;
@@ -125,7 +125,7 @@ int main(int argc, char **argv)
         log_warn("cannot become a daemon");
         return 1;
     }
-    if (cfg.user[0] != '\0' && brd_drop_privileges(cfg.user, !no_clock_control) < 0) {
+    if (cfg.user[0] != '\0' && pd_drop_privileges(cfg.user, !no_clock_control) < 0) {
         return 1;
     }
     if (udp_start() < 0 || ctl_start() < 0) {

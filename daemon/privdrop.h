@@ -12,6 +12,6 @@
 /* Switch to user (uid, primary gid and supplementary groups), keeping CAP_SYS_TIME in the
  * permitted and effective sets when keep_sys_time is true, and no other capability.
  * 0 or -errno; errors are logged naming the user. */
-int brd_drop_privileges(const char *user, bool keep_sys_time);
+int pd_drop_privileges(const char *user, bool keep_sys_time);
 
 #endif

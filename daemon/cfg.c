@@ -5,7 +5,7 @@
  * spans lines (a `lock` naming a refid nobody has). No side effects: nothing is opened or
  * resolved here but the file itself.
  */
-#include "server/cfg.h"
+#include "daemon/cfg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/ntime.h"
+#include "daemon/registry.h"
 #include "refclock/rc.h"
 
 #define MAX_TOKENS 48
@@ -46,20 +47,9 @@ static void error(struct parser *p, const char *fmt, ...)
 void cfg_defaults(struct cfg *c)
 {
     memset(c, 0, sizeof(*c));
-    c->port = 123;
-    c->rl_interval = 3;
-    c->rl_burst = 8;
-    c->rl_leak = 2;
-    c->clientloglimit = 4096;
-    c->workers = 1;
-    c->fastpath = true;
+    udp_params_defaults(&c->udp);
+    rc_params_defaults(&c->rc);
     snprintf(c->controlsocket, sizeof(c->controlsocket), "/run/gpsntpd/gpsntpd.sock");
-    c->makestep_threshold_s = 0.001;
-    c->makestep_limit = 3;
-    c->maxholdover_s = 3600;
-    c->maxjump_s = 0.5;
-    c->jumppersist_s = 300;
-    c->maxslewrate_ppm = 500;
 }
 
 /* --- value parsers: each reports its own error and returns false ----------------------- */
@@ -131,7 +121,7 @@ static bool want_args(struct parser *p, const char *dir, int argc, int lo, int h
 static void d_port(struct parser *p, int argc, char **argv)
 {
     if (want_args(p, "port", argc, 1, 1)) {
-        get_int(p, "port", argv[0], 0, 65535, &p->c->port);
+        get_int(p, "port", argv[0], 0, 65535, &p->c->udp.port);
     }
 }
 
@@ -141,11 +131,11 @@ static void d_bindaddress(struct parser *p, int argc, char **argv)
         return;
     }
     struct cfg *c = p->c;
-    if (c->n_bind == CFG_MAX_BIND) {
-        error(p, "bindaddress: at most %d addresses", CFG_MAX_BIND);
+    if (c->udp.n_bind == UDP_MAX_BIND) {
+        error(p, "bindaddress: at most %d addresses", UDP_MAX_BIND);
         return;
     }
-    struct cfg_bind *b = &c->bind[c->n_bind];
+    struct udp_bind *b = &c->udp.bind[c->udp.n_bind];
     memset(b, 0, sizeof(*b));
     struct sockaddr_in *v4 = (struct sockaddr_in *)&b->addr;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&b->addr;
@@ -160,7 +150,7 @@ static void d_bindaddress(struct parser *p, int argc, char **argv)
         return;
     }
     b->line = p->line;
-    c->n_bind++;
+    c->udp.n_bind++;
 }
 
 static void acl_directive(struct parser *p, const char *dir, bool allow, int argc, char **argv)
@@ -169,19 +159,19 @@ static void acl_directive(struct parser *p, const char *dir, bool allow, int arg
         return;
     }
     struct cfg *c = p->c;
-    if (c->n_acl == CFG_MAX_ACL) {
-        error(p, "%s: at most %d allow/deny rules", dir, CFG_MAX_ACL);
+    if (c->udp.n_acl == UDP_MAX_ACL) {
+        error(p, "%s: at most %d allow/deny rules", dir, UDP_MAX_ACL);
         return;
     }
     /* As in chrony, a bare `allow` or `deny` means every address. */
     const char *what = argc == 0 ? "all" : argv[0];
-    struct acl_rule *r = &c->acl[c->n_acl];
+    struct acl_rule *r = &c->udp.acl[c->udp.n_acl];
     if (!acl_parse(what, allow, r)) {
         error(p, "%s: '%s' is not an address, a CIDR subnet or 'all'", dir, what);
         return;
     }
     r->line = p->line;
-    c->n_acl++;
+    c->udp.n_acl++;
 }
 
 static void d_allow(struct parser *p, int argc, char **argv)
@@ -197,7 +187,7 @@ static void d_deny(struct parser *p, int argc, char **argv)
 static void d_ratelimit(struct parser *p, int argc, char **argv)
 {
     struct cfg *c = p->c;
-    c->ratelimit = true;
+    c->udp.ratelimit = true;
     if (argc % 2 != 0) {
         error(p, "ratelimit: options come in pairs: interval I burst B leak L");
         return;
@@ -205,11 +195,11 @@ static void d_ratelimit(struct parser *p, int argc, char **argv)
     for (int i = 0; i < argc; i += 2) {
         /* Ranges as chrony's: interval -19..12 (log2 s), burst 1..255, leak 0..4. */
         if (strcmp(argv[i], "interval") == 0) {
-            get_int(p, "ratelimit interval", argv[i + 1], -19, 12, &c->rl_interval);
+            get_int(p, "ratelimit interval", argv[i + 1], -19, 12, &c->udp.rl_interval);
         } else if (strcmp(argv[i], "burst") == 0) {
-            get_int(p, "ratelimit burst", argv[i + 1], 1, 255, &c->rl_burst);
+            get_int(p, "ratelimit burst", argv[i + 1], 1, 255, &c->udp.rl_burst);
         } else if (strcmp(argv[i], "leak") == 0) {
-            get_int(p, "ratelimit leak", argv[i + 1], 0, 4, &c->rl_leak);
+            get_int(p, "ratelimit leak", argv[i + 1], 0, 4, &c->udp.rl_leak);
         } else {
             error(p, "ratelimit: unknown option '%s' (interval, burst, leak)", argv[i]);
         }
@@ -219,7 +209,7 @@ static void d_ratelimit(struct parser *p, int argc, char **argv)
 static void d_clientloglimit(struct parser *p, int argc, char **argv)
 {
     if (want_args(p, "clientloglimit", argc, 1, 1)) {
-        get_int(p, "clientloglimit", argv[0], 16, 1 << 24, &p->c->clientloglimit);
+        get_int(p, "clientloglimit", argv[0], 16, 1 << 24, &p->c->udp.clientloglimit);
     }
 }
 
@@ -229,13 +219,13 @@ static void d_local(struct parser *p, int argc, char **argv)
         error(p, "local: expected 'local stratum N' (other chrony options are not supported)");
         return;
     }
-    get_int(p, "local stratum", argv[1], 1, 15, &p->c->local_stratum);
+    get_int(p, "local stratum", argv[1], 1, 15, &p->c->rc.local_stratum);
 }
 
 static void d_workers(struct parser *p, int argc, char **argv)
 {
     if (want_args(p, "workers", argc, 1, 1)) {
-        get_int(p, "workers", argv[0], 1, 64, &p->c->workers);
+        get_int(p, "workers", argv[0], 1, 64, &p->c->udp.workers);
     }
 }
 
@@ -245,9 +235,9 @@ static void d_fastpath(struct parser *p, int argc, char **argv)
         return;
     }
     if (strcmp(argv[0], "on") == 0) {
-        p->c->fastpath = true;
+        p->c->udp.fastpath = true;
     } else if (strcmp(argv[0], "off") == 0) {
-        p->c->fastpath = false;
+        p->c->udp.fastpath = false;
     } else {
         error(p, "fastpath: expected on or off, got '%s'", argv[0]);
     }
@@ -280,9 +270,9 @@ static void d_user(struct parser *p, int argc, char **argv)
         }                                                                                       \
     }
 PATH_DIRECTIVE(d_logfile, "logfile", logfile)
-PATH_DIRECTIVE(d_driftfile, "driftfile", driftfile)
-PATH_DIRECTIVE(d_leapseclist, "leapseclist", leapseclist)
-PATH_DIRECTIVE(d_dumpdir, "dumpdir", dumpdir)
+PATH_DIRECTIVE(d_driftfile, "driftfile", rc.driftfile)
+PATH_DIRECTIVE(d_leapseclist, "leapseclist", rc.leapseclist)
+PATH_DIRECTIVE(d_dumpdir, "dumpdir", rc.dumpdir)
 
 #define SECONDS_DIRECTIVE(fn, name, field, lo, hi)                                              \
     static void fn(struct parser *p, int argc, char **argv)                                     \
@@ -291,50 +281,61 @@ PATH_DIRECTIVE(d_dumpdir, "dumpdir", dumpdir)
             get_double(p, name, argv[0], lo, hi, &p->c->field);                                 \
         }                                                                                       \
     }
-SECONDS_DIRECTIVE(d_maxholdover, "maxholdover", maxholdover_s, 0, 1e7)
-SECONDS_DIRECTIVE(d_maxjump, "maxjump", maxjump_s, 1e-6, 1e6)
-SECONDS_DIRECTIVE(d_jumppersist, "jumppersist", jumppersist_s, 0, 1e6)
-SECONDS_DIRECTIVE(d_maxslewrate, "maxslewrate", maxslewrate_ppm, 1, 500)
+SECONDS_DIRECTIVE(d_maxholdover, "maxholdover", rc.maxholdover_s, 0, 1e7)
+SECONDS_DIRECTIVE(d_maxjump, "maxjump", rc.maxjump_s, 1e-6, 1e6)
+SECONDS_DIRECTIVE(d_jumppersist, "jumppersist", rc.jumppersist_s, 0, 1e6)
+SECONDS_DIRECTIVE(d_maxslewrate, "maxslewrate", rc.maxslewrate_ppm, 1, 500)
 
 static void d_makestep(struct parser *p, int argc, char **argv)
 {
     if (want_args(p, "makestep", argc, 2, 2)) {
-        get_double(p, "makestep threshold", argv[0], 0, 1e9, &p->c->makestep_threshold_s);
-        get_int(p, "makestep limit", argv[1], -1, 1000000, &p->c->makestep_limit);
+        get_double(p, "makestep threshold", argv[0], 0, 1e9, &p->c->rc.makestep_threshold_s);
+        get_int(p, "makestep limit", argv[1], -1, 1000000, &p->c->rc.makestep_limit);
     }
 }
 
 static void d_mindate(struct parser *p, int argc, char **argv)
 {
-    if (want_args(p, "mindate", argc, 1, 1) && !nt_parse_date(argv[0], &p->c->mindate_ns)) {
+    if (want_args(p, "mindate", argc, 1, 1) && !nt_parse_date(argv[0], &p->c->rc.mindate_ns)) {
         error(p, "mindate: '%s' is not a date YYYY-MM-DD", argv[0]);
     }
 }
 
-static bool valid_refid(const char *s)
+/* The driver named by the config, or an error listing the known ones. */
+static const struct drv_driver *find_driver(struct parser *p, const char *name)
 {
-    size_t n = strlen(s);
-    if (n < 1 || n > 4) {
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < 0x21 || s[i] > 0x7e) {
-            return false;
+    const struct drv_driver *drv = drv_registry_find(name);
+    if (drv == NULL) {
+        char known[128] = "";
+        for (size_t i = 0; drv_registry[i] != NULL; i++) {
+            strncat(known, i > 0 ? ", " : "", sizeof(known) - strlen(known) - 1);
+            strncat(known, drv_registry[i]->name, sizeof(known) - strlen(known) - 1);
         }
+        error(p, "refclock: unknown driver '%s' (known: %s)", name, known);
     }
-    return true;
+    return drv;
 }
 
-static bool in_list(const char *const *list, const char *key)
+/* A driver's own option: kept as text for the driver. */
+static void add_driver_option(struct parser *p, struct rc_source_cfg *r, const char *k,
+                              const char *v)
 {
-    for (size_t i = 0; list != NULL && list[i] != NULL; i++) {
-        if (strcmp(list[i], key) == 0) {
-            return true;
-        }
+    if (r->n_opts == RC_MAX_DRV_OPTS) {
+        error(p, "refclock: too many options");
+        return;
     }
-    return false;
+    struct drv_optval *o = &r->opts[r->n_opts];
+    if (strlen(k) >= sizeof(o->key) || strlen(v) >= sizeof(o->value)) {
+        error(p, "refclock %s: option '%s' too long", r->driver->name, k);
+        return;
+    }
+    strcpy(o->key, k);
+    strcpy(o->value, v);
+    r->n_opts++;
 }
 
+/* `refclock DRIVER PARAM [options]`: each option is a common one (refclock layer's table) or
+ * the driver's (its table); anything else is an error. */
 static void d_refclock(struct parser *p, int argc, char **argv)
 {
     struct cfg *c = p->c;
@@ -342,114 +343,51 @@ static void d_refclock(struct parser *p, int argc, char **argv)
         error(p, "refclock: expected 'refclock DRIVER PARAMETER [options]'");
         return;
     }
-    const struct rc_driver *drv = rc_driver_find(argv[0]);
+    const struct drv_driver *drv = find_driver(p, argv[0]);
     if (drv == NULL) {
-        char known[128] = "";
-        for (size_t i = 0; rc_drivers[i] != NULL; i++) {
-            strncat(known, i > 0 ? ", " : "", sizeof(known) - strlen(known) - 1);
-            strncat(known, rc_drivers[i]->name, sizeof(known) - strlen(known) - 1);
-        }
-        error(p, "refclock: unknown driver '%s' (known: %s)", argv[0], known);
         return;
     }
-    if (c->n_refclocks == CFG_MAX_REFCLOCKS) {
-        error(p, "refclock: at most %d reference clocks", CFG_MAX_REFCLOCKS);
+    if (c->rc.n_sources == RC_MAX_SOURCES) {
+        error(p, "refclock: at most %d reference clocks", RC_MAX_SOURCES);
         return;
     }
-    struct cfg_refclock *r = &c->refclocks[c->n_refclocks];
-    memset(r, 0, sizeof(*r));
+    struct rc_source_cfg *r = &c->rc.sources[c->rc.n_sources];
+    rc_source_defaults(r, drv);
     r->line = p->line;
-    snprintf(r->driver, sizeof(r->driver), "%s", drv->name);
     if (strlen(argv[1]) >= sizeof(r->param)) {
         error(p, "refclock: parameter too long");
         return;
     }
     strcpy(r->param, argv[1]);
-    snprintf(r->refid, sizeof(r->refid), "%s", strcmp(drv->name, "pps") == 0 ? "PPS" : "GPS");
-    r->poll_s = 1.0;
     int errors_before = p->errors;
-    const char *keys[CFG_MAX_RC_OPTS], *values[CFG_MAX_RC_OPTS];
     for (int i = 2; i < argc; i++) {
         const char *k = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        /* Options without a value. */
-        if (strcmp(k, "noselect") == 0 || strcmp(k, "prefer") == 0 || strcmp(k, "clear") == 0) {
-            if (strcmp(k, "noselect") == 0) {
-                r->noselect = true;
-            } else if (strcmp(k, "prefer") == 0) {
-                r->prefer = true;
-            } else if (strcmp(drv->name, "pps") == 0) {
-                r->pps_clear = true;
-            } else {
-                error(p, "refclock %s: 'clear' applies to pps only", drv->name);
-            }
-            continue;
-        }
-        bool is_flag = in_list(drv->flag_options, k);
-        bool is_driver_opt = in_list(drv->options, k);
-        bool is_common = strcmp(k, "offset") == 0 || strcmp(k, "delay") == 0 ||
-                         strcmp(k, "precision") == 0 || strcmp(k, "refid") == 0 ||
-                         strcmp(k, "lock") == 0 || strcmp(k, "poll") == 0 ||
-                         strcmp(k, "filter") == 0 || strcmp(k, "width") == 0;
-        if (!is_flag && !is_driver_opt && !is_common) {
+        bool flag, common = rc_common_option(k, &flag);
+        if (!common && !drv_has_option(drv, k, &flag)) {
             /* Its value, if any, cannot be told from the next option: stop here. */
             error(p, "refclock %s: unknown option '%s'", drv->name, k);
             break;
         }
-        if (!is_flag && v == NULL) {
+        const char *v = flag ? "" : i + 1 < argc ? argv[++i] : NULL;
+        if (v == NULL) {
             error(p, "refclock %s: option '%s' needs a value", drv->name, k);
             break;
         }
-        if (!is_flag) {
-            i++;
-        }
-        if (strcmp(k, "offset") == 0) {
-            get_double(p, "refclock offset", v, -10, 10, &r->offset_s);
-        } else if (strcmp(k, "delay") == 0) {
-            get_double(p, "refclock delay", v, 0, 10, &r->delay_s);
-        } else if (strcmp(k, "precision") == 0) {
-            get_double(p, "refclock precision", v, 1e-9, 1, &r->precision_s);
-        } else if (strcmp(k, "width") == 0) {
-            get_double(p, "refclock width", v, 0, 0.999, &r->width_s);
-        } else if (strcmp(k, "filter") == 0) {
-            get_int(p, "refclock filter", v, 1, 64, &r->filter);
-        } else if (strcmp(k, "poll") == 0) {
-            /* chrony's poll is log2 seconds; so is ours, stored in seconds. */
-            int poll;
-            if (get_int(p, "refclock poll", v, -4, 10, &poll)) {
-                r->poll_s = ldexp(1.0, poll);
-            }
-        } else if (strcmp(k, "refid") == 0 || strcmp(k, "lock") == 0) {
-            if (!valid_refid(v)) {
-                error(p, "refclock %s: '%s' is not a reference ID of 1 to 4 characters", k, v);
-            } else {
-                strcpy(strcmp(k, "refid") == 0 ? r->refid : r->lock, v);
-            }
-        } else {
-            if (r->n_opts == CFG_MAX_RC_OPTS) {
-                error(p, "refclock: too many options");
-                continue;
-            }
-            struct cfg_rc_opt *o = &r->opts[r->n_opts];
-            if (strlen(k) >= sizeof(o->key) || (v != NULL && strlen(v) >= sizeof(o->value))) {
-                error(p, "refclock %s: option '%s' too long", drv->name, k);
-                continue;
-            }
-            strcpy(o->key, k);
-            strcpy(o->value, is_flag ? "" : v);
-            keys[r->n_opts] = o->key;
-            values[r->n_opts] = o->value;
-            r->n_opts++;
+        char err[160];
+        if (!common) {
+            add_driver_option(p, r, k, v);
+        } else if (rc_set_common_option(r, k, v, err, sizeof(err)), err[0] != '\0') {
+            error(p, "refclock %s: %s", drv->name, err);
         }
     }
     if (p->errors == errors_before && drv->check != NULL) {
-        const char *msg = drv->check(r->param, keys, values, r->n_opts);
+        const char *msg = drv->check(r->param, r->opts, r->n_opts);
         if (msg != NULL) {
             error(p, "refclock %s %s: %s", drv->name, r->param, msg);
         }
     }
     if (p->errors == errors_before) {
-        c->n_refclocks++;
+        c->rc.n_sources++;
     }
 }
 
@@ -510,21 +448,21 @@ static void parse_line(struct parser *p, char *line)
 static void validate(struct parser *p)
 {
     struct cfg *c = p->c;
-    for (int i = 0; i < c->n_refclocks; i++) {
-        struct cfg_refclock *r = &c->refclocks[i];
+    for (int i = 0; i < c->rc.n_sources; i++) {
+        struct rc_source_cfg *r = &c->rc.sources[i];
         p->line = r->line;
         for (int j = 0; j < i; j++) {
-            if (strcmp(c->refclocks[j].refid, r->refid) == 0) {
+            if (strcmp(c->rc.sources[j].refid, r->refid) == 0) {
                 error(p, "refclock: refid %s is already used on line %d", r->refid,
-                      c->refclocks[j].line);
+                      c->rc.sources[j].line);
             }
         }
         if (r->lock[0] == '\0') {
             continue;
         }
         bool found = false;
-        for (int j = 0; j < c->n_refclocks; j++) {
-            found |= j != i && strcmp(c->refclocks[j].refid, r->lock) == 0;
+        for (int j = 0; j < c->rc.n_sources; j++) {
+            found |= j != i && strcmp(c->rc.sources[j].refid, r->lock) == 0;
         }
         if (!found) {
             error(p, "refclock: lock %s names no other refclock's refid", r->lock);
@@ -607,29 +545,29 @@ static void print_addr(FILE *out, const char *dir, int family, const uint8_t *ad
 void cfg_print(const struct cfg *c, FILE *out)
 {
     fprintf(out, "# effective configuration%s%s\n", c->path[0] ? " of " : "", c->path);
-    fprintf(out, "port %d\n", c->port);
-    for (int i = 0; i < c->n_bind; i++) {
+    fprintf(out, "port %d\n", c->udp.port);
+    for (int i = 0; i < c->udp.n_bind; i++) {
         char buf[INET6_ADDRSTRLEN];
-        const struct sockaddr *sa = (const struct sockaddr *)&c->bind[i].addr;
+        const struct sockaddr *sa = (const struct sockaddr *)&c->udp.bind[i].addr;
         const void *a = sa->sa_family == AF_INET
                             ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
                             : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
         inet_ntop(sa->sa_family, a, buf, sizeof(buf));
         fprintf(out, "bindaddress %s\n", buf);
     }
-    for (int i = 0; i < c->n_acl; i++) {
-        const struct acl_rule *r = &c->acl[i];
+    for (int i = 0; i < c->udp.n_acl; i++) {
+        const struct acl_rule *r = &c->udp.acl[i];
         print_addr(out, r->allow ? "allow" : "deny", r->family, r->addr, r->prefix_len);
     }
-    if (c->ratelimit) {
-        fprintf(out, "ratelimit interval %d burst %d leak %d\n", c->rl_interval, c->rl_burst,
-                c->rl_leak);
+    if (c->udp.ratelimit) {
+        fprintf(out, "ratelimit interval %d burst %d leak %d\n", c->udp.rl_interval, c->udp.rl_burst,
+                c->udp.rl_leak);
     }
-    fprintf(out, "clientloglimit %d\n", c->clientloglimit);
-    if (c->local_stratum > 0) {
-        fprintf(out, "local stratum %d\n", c->local_stratum);
+    fprintf(out, "clientloglimit %d\n", c->udp.clientloglimit);
+    if (c->rc.local_stratum > 0) {
+        fprintf(out, "local stratum %d\n", c->rc.local_stratum);
     }
-    fprintf(out, "workers %d\nfastpath %s\n", c->workers, c->fastpath ? "on" : "off");
+    fprintf(out, "workers %d\nfastpath %s\n", c->udp.workers, c->udp.fastpath ? "on" : "off");
     fprintf(out, "controlsocket %s\n", c->controlsocket);
     if (c->user[0]) {
         fprintf(out, "user %s\n", c->user);
@@ -637,10 +575,10 @@ void cfg_print(const struct cfg *c, FILE *out)
     if (c->logfile[0]) {
         fprintf(out, "logfile %s\n", c->logfile);
     }
-    for (int i = 0; i < c->n_refclocks; i++) {
-        const struct cfg_refclock *r = &c->refclocks[i];
-        fprintf(out, "refclock %s %s refid %s offset %.9g delay %.9g poll %d", r->driver,
-                r->param, r->refid, r->offset_s, r->delay_s, (int)lround(log2(r->poll_s)));
+    for (int i = 0; i < c->rc.n_sources; i++) {
+        const struct rc_source_cfg *r = &c->rc.sources[i];
+        fprintf(out, "refclock %s %s refid %s offset %.9g delay %.9g", r->driver->name, r->param,
+                r->refid, r->offset_s, r->delay_s);
         if (r->precision_s > 0) {
             fprintf(out, " precision %.9g", r->precision_s);
         }
@@ -653,30 +591,29 @@ void cfg_print(const struct cfg *c, FILE *out)
         if (r->width_s > 0) {
             fprintf(out, " width %.9g", r->width_s);
         }
-        fprintf(out, "%s%s%s", r->noselect ? " noselect" : "", r->prefer ? " prefer" : "",
-                r->pps_clear ? " clear" : "");
+        fprintf(out, "%s%s", r->noselect ? " noselect" : "", r->prefer ? " prefer" : "");
         for (int j = 0; j < r->n_opts; j++) {
             fprintf(out, " %s%s%s", r->opts[j].key, r->opts[j].value[0] ? " " : "",
                     r->opts[j].value);
         }
         fputc('\n', out);
     }
-    fprintf(out, "makestep %.9g %d\n", c->makestep_threshold_s, c->makestep_limit);
-    if (c->driftfile[0]) {
-        fprintf(out, "driftfile %s\n", c->driftfile);
+    fprintf(out, "makestep %.9g %d\n", c->rc.makestep_threshold_s, c->rc.makestep_limit);
+    if (c->rc.driftfile[0]) {
+        fprintf(out, "driftfile %s\n", c->rc.driftfile);
     }
-    if (c->leapseclist[0]) {
-        fprintf(out, "leapseclist %s\n", c->leapseclist);
+    if (c->rc.leapseclist[0]) {
+        fprintf(out, "leapseclist %s\n", c->rc.leapseclist);
     }
-    if (c->dumpdir[0]) {
-        fprintf(out, "dumpdir %s\n", c->dumpdir);
+    if (c->rc.dumpdir[0]) {
+        fprintf(out, "dumpdir %s\n", c->rc.dumpdir);
     }
-    if (c->mindate_ns != 0) {
+    if (c->rc.mindate_ns != 0) {
         char d[32];
-        nt_format_iso_ms(c->mindate_ns, d, sizeof(d));
+        nt_format_iso_ms(c->rc.mindate_ns, d, sizeof(d));
         d[10] = '\0';
         fprintf(out, "mindate %s\n", d);
     }
     fprintf(out, "maxholdover %.9g\nmaxjump %.9g\njumppersist %.9g\nmaxslewrate %.9g\n",
-            c->maxholdover_s, c->maxjump_s, c->jumppersist_s, c->maxslewrate_ppm);
+            c->rc.maxholdover_s, c->rc.maxjump_s, c->rc.jumppersist_s, c->rc.maxslewrate_ppm);
 }

@@ -4,7 +4,7 @@
  * matters: PR_SET_KEEPCAPS before setuid so the permitted set survives the uid change, then
  * trim the sets to the one capability we keep.
  */
-#include "board/privdrop.h"
+#include "daemon/privdrop.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -36,7 +36,7 @@ static int set_caps(bool keep_sys_time)
     return rc;
 }
 
-int brd_drop_privileges(const char *user, bool keep_sys_time)
+int pd_drop_privileges(const char *user, bool keep_sys_time)
 {
     errno = 0;
     struct passwd *pw = getpwnam(user);
