@@ -10,10 +10,11 @@
  * source's measured jitter and its own uncertainty, so it acquires a +-50 ppm oscillator from
  * a couple of pulses (the gain starts near 1) and then narrows to the optimum bandwidth for
  * the noise, about (R/q)^(1/4) seconds, by itself: 0.22 us RMS with a 1 us PPS, within 2% of
- * the theoretical floor. A gain-scheduled PI loop (SERVO_PLL) comes within 10% once locked
- * but takes minutes to get there and wanders with noisy sources (10 us PPS, NMEA); a
- * chrony-like least-squares regression over a runs-test window (SERVO_LSQ) is 30% worse with
- * PPS and its 64-sample window cannot find a frequency in 20 ms NMEA samples.
+ * the theoretical floor. A gain-scheduled PI loop comes within 10% once locked but takes
+ * minutes to get there and wanders with noisy sources (10 us PPS, NMEA); a chrony-like
+ * least-squares regression over a runs-test window is 30% worse with PPS and its 64-sample
+ * window cannot find a frequency in 20 ms NMEA samples. Both are in the benchmark only
+ * (tests/bench/servo_alt.c, through struct servo_estimator).
  *
  * The control removes the whole estimated offset over the next second: given the estimate,
  * that is what minimizes the clock's error (spreading it out only leaves a known error in
@@ -43,16 +44,6 @@
 #define ADAPT_RATIO 2.5             /* ... which must differ this much from the current q */
 #define ADAPT_MAX_R (100e-6 * 100e-6) /* only precise sources tell us about the oscillator */
 #define STEP_MIN_SIGMAS 3.0         /* a makestep step must exceed this many sigmas of x */
-
-const char *servo_kind_name(enum servo_kind k)
-{
-    switch (k) {
-    case SERVO_KALMAN: return "kalman";
-    case SERVO_PLL: return "pll";
-    case SERVO_LSQ: return "regression";
-    }
-    return "?";
-}
 
 static double clamp(double v, double lim)
 {
@@ -272,7 +263,6 @@ void servo_init(struct servo *s, struct clk *clk, const struct servo_params *p, 
         s->p22 = UNKNOWN_FREQ_SIGMA * UNKNOWN_FREQ_SIGMA;
     }
     s->have_f = have_drift;
-    s->pll_base = -s->f;
     s->t_ns = now_ns;
     s->n_seg = 1;
     s->seg[0] = (struct servo_seg){.t0_ns = now_ns, .c0_s = 0, .rate = 0};
@@ -287,23 +277,15 @@ void servo_measure(struct servo *s, int64_t t_ns, double offset_s, double var_s2
 {
     double u = offset_s - servo_frame(s, t_ns);
     double r = fmax(var_s2, 1e-18); /* never more than 1 ns certain */
-    if (s->n_meas == 0) {
-        s->meas_t0_ns = t_ns;
-        s->meas_t_sum = s->meas_x_sum = s->meas_u_sum = s->meas_var = 0;
-    }
     s->n_meas++;
-    s->meas_t_sum += nt_to_s(t_ns - s->meas_t0_ns);
-    s->meas_u_sum += u;
-    s->meas_x_sum += offset_s;
-    s->meas_var += r;
     s->last_offset_s = offset_s;
     s->rms_offset_s = isfinite(s->rms_offset_s)
                           ? sqrt(0.9 * s->rms_offset_s * s->rms_offset_s + 0.1 * offset_s * offset_s)
                           : fabs(offset_s);
-    switch (s->p.kind) {
-    case SERVO_KALMAN: kf_measure(s, t_ns, u, r); break;
-    case SERVO_LSQ: servo_lsq_add(s, t_ns, u); break;
-    case SERVO_PLL: break;
+    if (s->p.estimator != NULL) {
+        s->p.estimator->measure(s, s->p.estimator_state, t_ns, u, r);
+    } else {
+        kf_measure(s, t_ns, u, r);
     }
 }
 
@@ -318,8 +300,9 @@ void servo_forget_phase(struct servo *s)
     s->n_meas = 0;
     s->blk_n = 0;
     s->blk_nm = 0;
-    s->lsq_n = 0;
-    s->pll_n = 0;
+    if (s->p.estimator != NULL) {
+        s->p.estimator->forget(s->p.estimator_state);
+    }
 }
 
 enum servo_action servo_update(struct servo *s, int64_t now_ns)
@@ -328,11 +311,11 @@ enum servo_action servo_update(struct servo *s, int64_t now_ns)
         servo_holdover(s, now_ns);
         return SERVO_NONE;
     }
-    switch (s->p.kind) {
-    case SERVO_KALMAN: break; /* the state stays at its newest measurement (kf_measure) */
-    case SERVO_PLL: servo_pll_estimate(s, now_ns); break;
-    case SERVO_LSQ: servo_lsq_estimate(s, now_ns); break;
-    }
+    /* The Kalman filter's state stays at its newest measurement (kf_measure); another
+     * estimator sets its estimate now and says what to remove. */
+    double phase = s->p.estimator != NULL
+                       ? s->p.estimator->update(s, s->p.estimator_state, now_ns)
+                       : NAN;
     s->n_meas = 0;
     s->have_f = true;
     s->updates++;
@@ -360,26 +343,25 @@ enum servo_action servo_update(struct servo *s, int64_t now_ns)
             log_info("servo: clock stepped by %+.9f s", nt_to_s(d));
             s->last_step_ns = d;
             s->last_step_mono_ns = now_ns;
-            if (s->p.kind == SERVO_PLL) {
-                /* A stepped offset is not a frequency error. */
-                s->pll_base = s->pll_prev_base;
-                s->f = -s->pll_base;
-                s->pll_n = 0;
+            if (s->p.estimator != NULL) {
+                s->p.estimator->stepped(s, s->p.estimator_state);
             }
             new_segment(s, now_ns, nt_to_s(d), s->applied_ppm * 1e-6);
             apply_freq(s, now_ns, -s->f * 1e6);
             return SERVO_STEP;
         }
     }
-    /* The PLL removes only its proportional share of the offset; the estimators all of it. */
-    double phase = s->p.kind == SERVO_PLL ? s->pll_phase_s : x;
+    /* The Kalman filter's whole estimated offset goes (a PLL removes its proportional share). */
+    if (isnan(phase)) {
+        phase = x;
+    }
     apply_freq(s, now_ns, (-s->f - phase / s->p.corr_time_s) * 1e6);
     return SERVO_SLEW;
 }
 
 void servo_holdover(struct servo *s, int64_t now_ns)
 {
-    if (s->p.kind == SERVO_KALMAN && s->have_u) {
+    if (s->p.estimator == NULL && s->have_u) {
         kf_predict(s, now_ns); /* the uncertainty grows with the wander */
     }
     double ppm = clamp(-s->f * 1e6, s->p.maxslew_ppm);
@@ -394,10 +376,9 @@ void servo_rebase(struct servo *s, double k_s)
     for (int i = 0; i < s->n_seg; i++) {
         s->seg[(s->seg_head + i) % SERVO_SEGS].c0_s += k_s;
     }
-    for (int i = 0; i < s->lsq_n; i++) {
-        s->lsq_u_s[(s->lsq_head + i) % SERVO_LSQ_MAX] -= k_s;
+    if (s->p.estimator != NULL) {
+        s->p.estimator->rebase(s->p.estimator_state, k_s);
     }
-    s->meas_u_sum -= k_s * s->n_meas;
     s->blk_ubase -= k_s;
     for (int i = 0; i < 3; i++) {
         s->blk_m[i] -= k_s;

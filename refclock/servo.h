@@ -22,13 +22,27 @@
 
 #include "common/clk.h"
 
-/* The estimators compared in tests/bench/bench_servo.c; SERVO_KALMAN is the default (see
- * servo.c for the measurements behind that choice). */
-enum servo_kind { SERVO_KALMAN = 0, SERVO_PLL, SERVO_LSQ };
-const char *servo_kind_name(enum servo_kind k);
+struct servo;
+
+/*
+ * Another estimator in place of the Kalman filter: the benchmark measures the choice with it
+ * (tests/bench/servo_alt.c has a PLL and chrony-like regression). It sees each measurement
+ * (u_s: the free-running offset at t_ns) and, at each update, sets the servo's estimate (u_s
+ * and t_ns = now_ns, f, p11, p22, resid_ppm) and returns the offset the control should
+ * remove now. state is its own, given with it in servo_params.
+ */
+struct servo_estimator {
+    const char *name;
+    void (*measure)(struct servo *s, void *state, int64_t t_ns, double u_s, double var_s2);
+    double (*update)(struct servo *s, void *state, int64_t now_ns);
+    void (*stepped)(struct servo *s, void *state); /* the update just made was a step */
+    void (*forget)(void *state);                     /* servo_forget_phase */
+    void (*rebase)(void *state, double k_s);         /* servo_rebase */
+};
 
 struct servo_params {
-    enum servo_kind kind;
+    const struct servo_estimator *estimator; /* NULL: the Kalman filter (the daemon's) */
+    void *estimator_state;
     double makestep_threshold_s; /* step when |offset| exceeds it ... */
     int makestep_limit;          /* ... during the first LIMIT updates (-1: any update) */
     double maxslew_ppm;          /* bound on |correction| (phase term included), <= 500 */
@@ -38,7 +52,6 @@ struct servo_params {
 };
 
 #define SERVO_SEGS 16
-#define SERVO_LSQ_MAX 64
 
 struct servo_seg {
     int64_t t0_ns;  /* monotonic start */
@@ -66,22 +79,7 @@ struct servo {
     double blk_m[3], blk_tm[3];
     double q_sum;
     int q_n;
-    /* measurements since the last update (PLL, regression) */
-    int n_meas;
-    int64_t meas_t_ns;      /* their mean time (ns since t0 of the accumulation) */
-    double meas_x_sum, meas_u_sum, meas_var;
-    double meas_t_sum;
-    int64_t meas_t0_ns;
-    /* PLL */
-    double pll_base;        /* frequency correction cancelling the natural error, s/s */
-    double pll_phase_s;     /* the part of the offset its proportional term removes */
-    double pll_prev_base;
-    int pll_n;
-    /* regression history (free-running frame) */
-    int lsq_n, lsq_head;
-    int64_t lsq_t_ns[SERVO_LSQ_MAX];
-    double lsq_u_s[SERVO_LSQ_MAX];
-    int lsq_used;
+    int n_meas;             /* measurements since the last update */
     /* bookkeeping and statistics */
     int updates;            /* updates with measurements since start (makestep limit) */
     bool step_requested;
@@ -129,11 +127,5 @@ double servo_offset_s(const struct servo *s, int64_t now_ns);
 double servo_freq_ppm(const struct servo *s);  /* natural error estimate, positive fast */
 double servo_skew_ppm(const struct servo *s);  /* its 1-sigma uncertainty */
 double servo_wander(const struct servo *s);    /* current wander estimate, (s/s)/sqrt(s) */
-
-/* Internal to servo.c and servo_alt.c: the PLL and regression estimators. Each sets the
- * estimate (u_s, f, p11, p22 at now_ns) from the measurements since the last update. */
-void servo_pll_estimate(struct servo *s, int64_t now_ns);
-void servo_lsq_estimate(struct servo *s, int64_t now_ns);
-void servo_lsq_add(struct servo *s, int64_t t_ns, double u_s);
 
 #endif

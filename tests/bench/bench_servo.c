@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "simh.h"
+#include "tests/bench/servo_alt.h"
 
 struct scenario {
     const char *name;
@@ -47,16 +48,16 @@ static const struct scenario scenarios[] = {
 
 struct variant {
     const char *name;
-    enum servo_kind kind;
+    const struct servo_estimator *estimator; /* NULL: the daemon's Kalman filter */
     bool fixed;
     double wander;
 };
 
 static const struct variant variants[] = {
-    {"kalman", SERVO_KALMAN, false, 0},
-    {"kalman-fixed-q", SERVO_KALMAN, true, 1e-9},
-    {"pll", SERVO_PLL, true, 1e-9},
-    {"regression", SERVO_LSQ, true, 0},
+    {"kalman", NULL, false, 0},
+    {"kalman-fixed-q", NULL, true, 1e-9},
+    {"pll", &servo_pll_estimator, true, 1e-9},
+    {"regression", &servo_lsq_estimator, true, 0},
 };
 
 struct result {
@@ -73,7 +74,15 @@ static void run_one(const struct scenario *sc, const struct variant *v, uint64_t
     c.seed = seed;
     c.initial_offset_ns = (int64_t)((seed % 2 ? 0.3 : -0.3) * NT_NS_PER_S);
     c.dp = simh_default_params();
-    c.dp.servo.kind = v->kind;
+    /* Each run's estimator state, fresh. */
+    static struct servo_pll pll;
+    static struct servo_lsq lsq;
+    memset(&pll, 0, sizeof(pll));
+    memset(&lsq, 0, sizeof(lsq));
+    c.dp.servo.estimator = v->estimator;
+    c.dp.servo.estimator_state = v->estimator == &servo_pll_estimator ? (void *)&pll
+                                 : v->estimator == &servo_lsq_estimator ? (void *)&lsq
+                                                                        : NULL;
     c.dp.servo.fixed_wander = v->fixed;
     c.dp.servo.wander = v->wander;
     if (sc->shm) {

@@ -334,7 +334,7 @@ static inline double simh_freq_error_ppm(struct simh *h)
 static inline struct dsc_params simh_default_params(void)
 {
     struct dsc_params p = {
-        .servo = {.kind = SERVO_KALMAN, .makestep_threshold_s = 0.001, .makestep_limit = 3,
+        .servo = {.makestep_threshold_s = 0.001, .makestep_limit = 3,
                   .maxslew_ppm = 500},
         .maxholdover_s = 3600,
         .local_stratum = 0,
