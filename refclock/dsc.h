@@ -22,7 +22,7 @@
 #include "refclock/filter.h"
 #include "refclock/leap.h"
 #include "refclock/ppslock.h"
-#include "refclock/rc.h"
+#include "refclock/status.h"
 #include "refclock/refstate.h"
 #include "refclock/select.h"
 #include "refclock/servo.h"
@@ -125,8 +125,8 @@ int dsc_add_source(struct dsc *d, const struct dsc_src_cfg *c);
  * monotonic time mono_ns. leap: what the receiver announces for the end of this UTC day. */
 void dsc_sample(struct dsc *d, int src, int64_t mono_ns, int64_t local_ns, int64_t ref_ns,
                 enum clk_leap leap);
-/* Make a source a pulse source (one that reports with rc_add_pulse although its driver is not
- * "pps", e.g. gpsd's PPS): it then ranks above coarse sources and filters at the pulse
+/* Make a source a pulse source (one that reports pulses although its driver does not always:
+ * gpsd with its `pps` option): it then ranks above coarse sources and filters at the pulse
  * class's floor. */
 void dsc_set_pulse_source(struct dsc *d, int src);
 /* A PPS edge at clock time local_ns, monotonic time mono_ns. */
