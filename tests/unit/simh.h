@@ -345,4 +345,26 @@ static inline struct dsc_params simh_default_params(void)
     return p;
 }
 
+/* The typical receiver of the simulation tests: NMEA latency_s late (configured as its
+ * `offset`) with nmea_jitter_s of jitter, and with pps its pulse (1 us jitter) locked to it;
+ * an oscillator freq_ppm off with a quiet crystal's 1e-9/s wander, started offset_s off; the
+ * default discipline parameters. Tests change what they are about. */
+static inline struct simh_cfg simh_receiver(double freq_ppm, double offset_s, uint64_t seed,
+                                            bool pps, double latency_s, double nmea_jitter_s)
+{
+    struct simh_cfg c = {0};
+    c.freq_ppm = freq_ppm;
+    c.wander = 1e-3;
+    c.seed = seed;
+    c.initial_offset_ns = nt_from_s(offset_s);
+    c.nmea = true;
+    c.pps = c.pps_lock = pps;
+    c.nmea_latency_s = latency_s;
+    c.nmea_offset_cfg_s = latency_s;
+    c.nmea_jitter_s = nmea_jitter_s;
+    c.pps_jitter_s = pps ? 1e-6 : 0;
+    c.dp = simh_default_params();
+    return c;
+}
+
 #endif

@@ -13,18 +13,7 @@
 
 static struct simh_cfg pps_nmea(double freq_ppm, double offset_s, uint64_t seed)
 {
-    struct simh_cfg c = {0};
-    c.freq_ppm = freq_ppm;
-    c.wander = 1e-3;
-    c.seed = seed;
-    c.initial_offset_ns = nt_from_s(offset_s);
-    c.nmea = c.pps = c.pps_lock = true;
-    c.nmea_latency_s = 0.35;
-    c.nmea_offset_cfg_s = 0.35;
-    c.nmea_jitter_s = 20e-3;
-    c.pps_jitter_s = 1e-6;
-    c.dp = simh_default_params();
-    return c;
+    return simh_receiver(freq_ppm, offset_s, seed, true, 0.35, 20e-3);
 }
 
 /* +100 ppm, 0.5 s off, makestep 0.1 3: one step at the start, then lock and stay locked. */

@@ -19,30 +19,19 @@ enum kind { PPS_SRC, SHM_SRC };
 
 static struct simh_cfg scenario(enum kind k, double freq_ppm, double offset_s, uint64_t seed)
 {
-    struct simh_cfg c = {0};
-    c.freq_ppm = freq_ppm;
-    c.wander = 1e-3; /* 1e-9/s random walk, the judge's */
-    c.seed = seed;
-    c.initial_offset_ns = nt_from_s(offset_s);
-    c.tick_phase_s = 0.1; /* after the stamp, before the delivery */
+    struct simh_cfg c;
     if (k == PPS_SRC) {
         /* a PPS locked to NMEA, fetched by the driver's 200 ms poll */
-        c.nmea = c.pps = c.pps_lock = true;
-        c.nmea_latency_s = 0.35;
-        c.nmea_offset_cfg_s = 0.35;
-        c.nmea_jitter_s = 5e-3;
-        c.pps_jitter_s = 1e-6;
+        c = simh_receiver(freq_ppm, offset_s, seed, true, 0.35, 5e-3);
         c.pps_read_delay_s = 0.2;
     } else {
         /* an SHM segment written at the second, polled every 250 ms: a coarse-class source
-         * with microsecond samples, read 0.24 s after its stamp (0.19 s after the tick) */
-        c.nmea = true;
-        c.nmea_latency_s = 0.05; /* clear of simh's clamp at 10 ms */
-        c.nmea_offset_cfg_s = 0.05;
-        c.nmea_jitter_s = 1e-6;
+         * with microsecond samples (50 ms: clear of simh's clamp at 10 ms), read 0.24 s after
+         * its stamp (0.19 s after the tick) */
+        c = simh_receiver(freq_ppm, offset_s, seed, false, 0.05, 1e-6);
         c.nmea_read_delay_s = 0.24;
     }
-    c.dp = simh_default_params();
+    c.tick_phase_s = 0.1; /* after the stamp, before the delivery */
     return c;
 }
 

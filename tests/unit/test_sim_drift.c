@@ -17,16 +17,7 @@
 
 static struct simh_cfg base(uint64_t seed)
 {
-    struct simh_cfg c = {0};
-    c.freq_ppm = 45;
-    c.wander = 1e-3;
-    c.seed = seed;
-    c.nmea = true;
-    c.nmea_latency_s = 0.4;
-    c.nmea_offset_cfg_s = 0.4;
-    c.nmea_jitter_s = 20e-3;
-    c.dp = simh_default_params();
-    return c;
+    return simh_receiver(45, 0, seed, false, 0.4, 20e-3);
 }
 
 /* Restart the core on the same oscillator: the old correction is gone. Returns the RMS error

@@ -13,18 +13,7 @@
 
 static struct simh_cfg base(uint64_t seed)
 {
-    struct simh_cfg c = {0};
-    c.freq_ppm = -41;
-    c.wander = 1e-3;
-    c.seed = seed;
-    c.initial_offset_ns = nt_from_s(-0.3);
-    c.nmea = c.pps = c.pps_lock = true;
-    c.nmea_latency_s = 0.15;
-    c.nmea_offset_cfg_s = 0.15;
-    c.nmea_jitter_s = 15e-3;
-    c.pps_jitter_s = 1e-6;
-    c.dp = simh_default_params();
-    return c;
+    return simh_receiver(-41, -0.3, seed, true, 0.15, 15e-3);
 }
 
 static double run_max(struct simh *h, int n)

@@ -12,18 +12,7 @@
 
 static struct simh_cfg base(uint64_t seed, bool pps)
 {
-    struct simh_cfg c = {0};
-    c.freq_ppm = 17;
-    c.wander = 1e-3;
-    c.seed = seed;
-    c.nmea = true;
-    c.pps = c.pps_lock = pps;
-    c.nmea_latency_s = 0.3;
-    c.nmea_offset_cfg_s = 0.3;
-    c.nmea_jitter_s = 10e-3;
-    c.pps_jitter_s = 1e-6;
-    c.dp = simh_default_params();
-    return c;
+    return simh_receiver(17, 0, seed, pps, 0.3, 10e-3);
 }
 
 static struct rc_src_status status(struct simh *h, int idx)

@@ -54,19 +54,10 @@ static void run(struct simh *h, struct leap_result *r, int64_t until_ns)
 
 static struct simh_cfg base(uint64_t seed, enum clk_leap leap)
 {
-    struct simh_cfg c = {0};
+    struct simh_cfg c = simh_receiver(-22, 0, seed, true, 0.25, 10e-3);
     c.start_ns = START;
-    c.freq_ppm = -22;
-    c.wander = 1e-3;
-    c.seed = seed;
     c.leap_at_ns = LEAP_AT;
     c.leap = leap;
-    c.nmea = c.pps = c.pps_lock = true;
-    c.nmea_latency_s = 0.25;
-    c.nmea_offset_cfg_s = 0.25;
-    c.nmea_jitter_s = 10e-3;
-    c.pps_jitter_s = 1e-6;
-    c.dp = simh_default_params();
     return c;
 }
 
