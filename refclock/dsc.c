@@ -447,9 +447,9 @@ static bool startup_wait(const struct dsc *d, int sel, int64_t mono)
     return false;
 }
 
-void dsc_tick(struct dsc *d, int64_t mono, int64_t real)
+/* Each source's reach, freshness and standing, for the selection. */
+static int select_source(struct dsc *d, int64_t mono)
 {
-    d->ticks++;
     struct sel_cand cand[DSC_MAX_SRC];
     for (int i = 0; i < d->n_src; i++) {
         struct dsc_src *s = &d->src[i];
@@ -475,53 +475,80 @@ void dsc_tick(struct dsc *d, int64_t mono, int64_t real)
     if (sel != d->selected && sel >= 0) {
         log_info("%s: selected", d->src[sel].cfg.name);
     }
-    d->selected = sel;
-    if (sel >= 0) {
-        struct dsc_src *s = &d->src[sel];
-        double var = measurement_var(s);
-        if (d->phase_reset_src == sel && s->pend_n > 0) {
-            /* The leader's level moved on purpose: its new samples set the phase afresh
-             * (another source leading meanwhile must not), and a followed jump is stepped. */
-            servo_forget_phase(&d->servo);
-            if (d->phase_reset_step) {
-                servo_request_step(&d->servo);
-            }
-            d->phase_reset_src = -1;
-            d->phase_reset_step = false;
+    return sel;
+}
+
+/* Keep the free-running offset small: move whole seconds into the frame (servo_rebase),
+ * and the filters' stored offsets with them. */
+static void rebase_whole_seconds(struct dsc *d)
+{
+    if (fabs(d->servo.u_s) >= 1.0) {
+        double k = trunc(d->servo.u_s);
+        servo_rebase(&d->servo, k);
+        for (int i = 0; i < d->n_src; i++) {
+            flt_shift(&d->src[i].flt, -k);
         }
-        for (int k = 0; k < s->pend_n; k++) {
-            servo_measure(&d->servo, s->pend_t[k], s->pend_x[k], var);
+    }
+}
+
+/* The selected source's pending samples go to the servo, which corrects the clock. Returns
+ * the clock's time at mono after that correction (a step moves it). */
+static int64_t discipline(struct dsc *d, int sel, int64_t mono, int64_t real)
+{
+    struct dsc_src *s = &d->src[sel];
+    double var = measurement_var(s);
+    if (d->phase_reset_src == sel && s->pend_n > 0) {
+        /* The leader's level moved on purpose: its new samples set the phase afresh
+         * (another source leading meanwhile must not), and a followed jump is stepped. */
+        servo_forget_phase(&d->servo);
+        if (d->phase_reset_step) {
+            servo_request_step(&d->servo);
         }
-        enum servo_action a = servo_update(&d->servo, mono);
-        if (fabs(d->servo.u_s) >= 1.0) {
-            double k = trunc(d->servo.u_s);
-            servo_rebase(&d->servo, k);
-            for (int i = 0; i < d->n_src; i++) {
-                flt_shift(&d->src[i].flt, -k);
-            }
-        }
-        if (s->pend_n > 0) {
-            if (a == SERVO_STEP) {
-                real += d->servo.last_step_ns;
-            }
-            d->update_mono = mono;
-            d->update_real = real;
-            d->ever_synced = true;
-            d->last_selected = sel;
-            d->disp_at_update_s = ldexp(1.0, d->p.precision) + s->cfg.precision_s +
-                                  sqrt(var) + sqrt(fmax(d->servo.p11, 0));
-            if (d->holdover) {
-                log_info("%s: reference back, holdover ends", s->cfg.name);
-            }
-            d->holdover = false;
-        }
+        d->phase_reset_src = -1;
+        d->phase_reset_step = false;
+    }
+    for (int k = 0; k < s->pend_n; k++) {
+        servo_measure(&d->servo, s->pend_t[k], s->pend_x[k], var);
+    }
+    enum servo_action a = servo_update(&d->servo, mono);
+    rebase_whole_seconds(d);
+    if (s->pend_n == 0) {
+        return real;
+    }
+    if (a == SERVO_STEP) {
+        real += d->servo.last_step_ns;
+    }
+    d->update_mono = mono;
+    d->update_real = real;
+    d->ever_synced = true;
+    d->last_selected = sel;
+    d->disp_at_update_s = ldexp(1.0, d->p.precision) + s->cfg.precision_s + sqrt(var) +
+                          sqrt(fmax(d->servo.p11, 0));
+    if (d->holdover) {
+        log_info("%s: reference back, holdover ends", s->cfg.name);
+    }
+    d->holdover = false;
+    return real;
+}
+
+static void hold_over(struct dsc *d, int64_t mono)
+{
+    servo_holdover(&d->servo, mono);
+    if (d->ever_synced && !d->holdover) {
+        d->holdover = true;
+        log_warnx("no usable reference: holdover on the last frequency (%+.3f ppm)",
+                  servo_freq_ppm(&d->servo));
+    }
+}
+
+void dsc_tick(struct dsc *d, int64_t mono, int64_t real)
+{
+    d->ticks++;
+    d->selected = select_source(d, mono);
+    if (d->selected >= 0) {
+        real = discipline(d, d->selected, mono, real);
     } else {
-        servo_holdover(&d->servo, mono);
-        if (d->ever_synced && !d->holdover) {
-            d->holdover = true;
-            log_warnx("no usable reference: holdover on the last frequency (%+.3f ppm)",
-                      servo_freq_ppm(&d->servo));
-        }
+        hold_over(d, mono);
     }
     for (int i = 0; i < d->n_src; i++) {
         d->src[i].pend_n = 0;

@@ -66,18 +66,14 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* Refit the line through the window (chronological index k = 0 .. n-1): a robust pass
- * picks the inliers, a least-squares pass through them gives the line and the jitter. */
-static void refit(struct flt *f)
+/* The robust pass: the slope as the median of the slopes between samples half a window
+ * apart, the level as the median of the detrended offsets; in[k] says which samples lie within
+ * max(5 sigma, min_spread) of it (sigma from the median absolute deviation). Returns their
+ * number, at least 1, and the robust slope. */
+static int robust_inliers(const struct flt *f, const double *t, const double *u, int n, bool *in,
+                          double *robust_slope)
 {
-    int n = f->n;
-    double t[FLT_MAX_LEN], u[FLT_MAX_LEN], tmp[FLT_MAX_LEN];
-    f->ref_ns = flt_newest_ns(f);
-    for (int k = 0; k < n; k++) {
-        int i = (f->head + k) % f->len;
-        t[k] = nt_to_s(f->t_ns[i] - f->ref_ns);
-        u[k] = f->u_s[i];
-    }
+    double tmp[FLT_MAX_LEN], a[FLT_MAX_LEN];
     double slope = 0;
     if (n >= 2) {
         int h = n / 2, m = 0;
@@ -89,7 +85,6 @@ static void refit(struct flt *f)
         }
         slope = m > 0 ? median(tmp, m) : 0;
     }
-    double a[FLT_MAX_LEN];
     for (int k = 0; k < n; k++) {
         a[k] = u[k] - slope * t[k];
         tmp[k] = a[k];
@@ -102,15 +97,54 @@ static void refit(struct flt *f)
      * inlier bound from collapsing with it. */
     double sigma = fmax(MAD_TO_SIGMA * median(tmp, n), isfinite(f->jitter_s) ? f->jitter_s : 0);
     double limit = fmax(INLIER_K * sigma, f->min_spread_s);
-    bool in[FLT_MAX_LEN];
     int m = 0;
-    double tb = 0, ub = 0;
     for (int k = 0; k < n; k++) {
         in[k] = fabs(a[k] - level) <= limit;
+        m += in[k];
+    }
+    *robust_slope = slope;
+    return m;
+}
+
+/* The jitter is a long-run average of the fits' variances, weighted by their degrees of
+ * freedom (as chrony's refclock filter): one window's estimate is too noisy to set outlier
+ * bounds. */
+static void average_jitter(struct flt *f, double ss, int dof)
+{
+    if (dof < 1) {
+        return;
+    }
+    double var = ss / dof;
+    if (f->var_n < VAR_AVG_N) {
+        f->var_avg = (f->var_avg * f->var_n + var * dof) / (f->var_n + dof);
+        f->var_n += dof;
+    } else {
+        /* Consecutive windows share all but one sample: one new sample's worth. */
+        f->var_avg += (var - f->var_avg) / VAR_AVG_N;
+    }
+    f->jitter_s = sqrt(f->var_avg);
+}
+
+/* Refit the line through the window (chronological index k = 0 .. n-1): a robust pass
+ * picks the inliers, a least-squares pass through them gives the line and the jitter. */
+static void refit(struct flt *f)
+{
+    int n = f->n;
+    double t[FLT_MAX_LEN], u[FLT_MAX_LEN];
+    f->ref_ns = flt_newest_ns(f);
+    for (int k = 0; k < n; k++) {
+        int i = (f->head + k) % f->len;
+        t[k] = nt_to_s(f->t_ns[i] - f->ref_ns);
+        u[k] = f->u_s[i];
+    }
+    bool in[FLT_MAX_LEN];
+    double slope;
+    int m = robust_inliers(f, t, u, n, in, &slope);
+    double tb = 0, ub = 0;
+    for (int k = 0; k < n; k++) {
         if (in[k]) {
             tb += t[k];
             ub += u[k];
-            m++;
         }
     }
     tb /= m;
@@ -122,10 +156,12 @@ static void refit(struct flt *f)
             stu += (t[k] - tb) * (u[k] - ub);
         }
     }
+    /* With fewer than 3 inliers the robust slope stays (a line through two points has no
+     * residuals to judge it by). */
     if (m >= 3 && stt > 0) {
         slope = stu / stt;
     }
-    level = ub - slope * tb;
+    double level = ub - slope * tb;
     double ss = 0;
     for (int k = 0; k < n; k++) {
         if (in[k]) {
@@ -138,21 +174,8 @@ static void refit(struct flt *f)
     f->fit_n = m;
     f->fit_tbar = tb;
     f->fit_stt = stt;
-    /* Two degrees of freedom go to the line (one when only a level is fitted). The jitter is
-     * a long-run average of the fits' variances, weighted by their degrees of freedom (as
-     * chrony's refclock filter): one window's estimate is too noisy to set outlier bounds. */
-    int dof = m - (m >= 3 ? 2 : 1);
-    if (dof >= 1) {
-        double var = ss / dof;
-        if (f->var_n < VAR_AVG_N) {
-            f->var_avg = (f->var_avg * f->var_n + var * dof) / (f->var_n + dof);
-            f->var_n += dof;
-        } else {
-            /* Consecutive windows share all but one sample: one new sample's worth. */
-            f->var_avg += (var - f->var_avg) / VAR_AVG_N;
-        }
-        f->jitter_s = sqrt(f->var_avg);
-    }
+    /* Two degrees of freedom go to the line (one when only a level is fitted). */
+    average_jitter(f, ss, m - (m >= 3 ? 2 : 1));
 }
 
 void flt_shift(struct flt *f, double delta_s)
