@@ -58,18 +58,23 @@ static int install_signals(void)
     return 0;
 }
 
-int main(int argc, char **argv)
+struct opts {
+    const char *config_path;
+    bool foreground, no_clock_control, check_only, verbose;
+};
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_args(int argc, char **argv, struct opts *o)
 {
-    const char *config_path = DEFAULT_CONFIG;
-    bool foreground = false, no_clock_control = false, check_only = false, verbose = false;
+    *o = (struct opts){.config_path = DEFAULT_CONFIG};
     int opt;
     while ((opt = getopt(argc, argv, "f:dnvxVh")) != -1) {
         switch (opt) {
-        case 'f': config_path = optarg; break;
-        case 'd': foreground = true; break;
-        case 'n': check_only = true; break;
-        case 'v': verbose = true; break;
-        case 'x': no_clock_control = true; break;
+        case 'f': o->config_path = optarg; break;
+        case 'd': o->foreground = true; break;
+        case 'n': o->check_only = true; break;
+        case 'v': o->verbose = true; break;
+        case 'x': o->no_clock_control = true; break;
         case 'V': printf("gpsntpd %s (built %s)\n", GN_VERSION, GN_BUILD_DATE); return 0;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -79,62 +84,85 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    return -1;
+}
 
-    static struct cfg cfg;
-    int errors = cfg_parse_file(config_path, &cfg, stderr);
-    if (errors != 0) {
-        if (errors > 0) {
-            fprintf(stderr, "gpsntpd: %s: %d error%s\n", config_path, errors,
-                    errors == 1 ? "" : "s");
-        }
-        return 1;
-    }
-    if (check_only) {
-        cfg_print(&cfg, stdout);
-        return 0;
-    }
-
-    log_init(foreground, verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-    if (cfg.logfile[0] != '\0') {
-        int rc = log_open_file(cfg.logfile);
+/* Logging, the clock, the event loop and the signals. The clock, or NULL (logged). */
+static struct clk *set_up(const struct opts *o, const struct cfg *cfg)
+{
+    log_init(o->foreground, o->verbose ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+    if (cfg->logfile[0] != '\0') {
+        int rc = log_open_file(cfg->logfile);
         if (rc < 0) {
-            fprintf(stderr, "gpsntpd: logfile %s: %s\n", cfg.logfile, strerror(-rc));
-            return 1;
+            fprintf(stderr, "gpsntpd: logfile %s: %s\n", cfg->logfile, strerror(-rc));
+            return NULL;
         }
     }
-
-    struct clk *clk = no_clock_control ? clk_soft_create() : clk_linux_create();
+    struct clk *clk = o->no_clock_control ? clk_soft_create() : clk_linux_create();
     if (clk == NULL) {
-        log_warn("cannot create the %s clock", no_clock_control ? "software" : "system");
-        return 1;
+        log_warn("cannot create the %s clock", o->no_clock_control ? "software" : "system");
+        return NULL;
     }
     log_set_clock(clk);
     ev_init(clk);
     if (install_signals() < 0) {
         log_warn("cannot install signal handlers");
-        return 1;
+        clk_destroy(clk);
+        return NULL;
     }
+    return clk;
+}
 
-    /* Everything that needs root happens before the privilege drop. */
-    if (rc_init(clk, &cfg.rc) < 0 || udp_open(&cfg.udp, clk) < 0 || ctl_open(&cfg) < 0 ||
+/* Open everything that needs root, become a daemon, drop privileges, start serving. */
+static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
+{
+    if (rc_init(clk, &cfg->rc) < 0 || udp_open(&cfg->udp, clk) < 0 || ctl_open(cfg) < 0 ||
         rc_start() < 0) {
-        log_err("start-up failed (%s)", config_path);
-        return 1;
+        return -1;
     }
-    if (!foreground && daemon(0, 0) < 0) {
+    if (!o->foreground && daemon(0, 0) < 0) {
         log_warn("cannot become a daemon");
-        return 1;
+        return -1;
     }
-    if (cfg.user[0] != '\0' && pd_drop_privileges(cfg.user, !no_clock_control) < 0) {
-        return 1;
+    if (cfg->user[0] != '\0' && pd_drop_privileges(cfg->user, !o->no_clock_control) < 0) {
+        return -1;
     }
     if (udp_start() < 0 || ctl_start() < 0) {
-        log_err("start-up failed (%s)", config_path);
-        return 1;
+        return -1;
     }
     log_info("gpsntpd %s started%s", GN_VERSION,
-             no_clock_control ? " (-x: the system clock is left alone)" : "");
+             o->no_clock_control ? " (-x: the system clock is left alone)" : "");
+    return 0;
+}
 
+int main(int argc, char **argv)
+{
+    struct opts o;
+    int status = parse_args(argc, argv, &o);
+    if (status >= 0) {
+        return status;
+    }
+    static struct cfg cfg;
+    int errors = cfg_parse_file(o.config_path, &cfg, stderr);
+    if (errors != 0) {
+        if (errors > 0) {
+            fprintf(stderr, "gpsntpd: %s: %d error%s\n", o.config_path, errors,
+                    errors == 1 ? "" : "s");
+        }
+        return 1;
+    }
+    if (o.check_only) {
+        cfg_print(&cfg, stdout);
+        return 0;
+    }
+    struct clk *clk = set_up(&o, &cfg);
+    if (clk == NULL) {
+        return 1;
+    }
+    if (start(&o, &cfg, clk) < 0) {
+        log_err("start-up failed (%s)", o.config_path);
+        return 1;
+    }
     int rc = ev_run();
     if (rc < 0) {
         errno = -rc;
