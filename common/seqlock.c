@@ -14,10 +14,9 @@ void seqlock_write_words(_Atomic unsigned *seq, _Atomic uint64_t *w, size_t n_wo
     memcpy(buf, src, len);
     unsigned s = atomic_load_explicit(seq, memory_order_relaxed);
     atomic_store_explicit(seq, s + 1, memory_order_relaxed);
-    /* Orders the odd sequence before the data stores for any reader that sees new data. */
-    atomic_thread_fence(memory_order_release);
+    /* Release stores: a reader that sees a new word also sees the odd sequence before it. */
     for (size_t i = 0; i < n_words; i++) {
-        atomic_store_explicit(&w[i], buf[i], memory_order_relaxed);
+        atomic_store_explicit(&w[i], buf[i], memory_order_release);
     }
     /* Skip 0 on wrap-around: it stands for "never written". */
     atomic_store_explicit(seq, s + 2 == 0 ? 2 : s + 2, memory_order_release);
@@ -34,10 +33,10 @@ bool seqlock_read_words(_Atomic unsigned *seq, _Atomic uint64_t *w, size_t n_wor
         if (s1 & 1) {
             continue; /* a write is in progress: it is a few stores long */
         }
+        /* Acquire loads: the second look at the sequence cannot move before them. */
         for (size_t i = 0; i < n_words; i++) {
-            buf[i] = atomic_load_explicit(&w[i], memory_order_relaxed);
+            buf[i] = atomic_load_explicit(&w[i], memory_order_acquire);
         }
-        atomic_thread_fence(memory_order_acquire);
         if (atomic_load_explicit(seq, memory_order_relaxed) == s1) {
             break;
         }
