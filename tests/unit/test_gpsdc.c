@@ -51,8 +51,8 @@ static enum gpsdc_kind feed(struct gpsdc_state *st, const char *json, struct gps
 static void test_unpack_guard(void)
 {
     static const char *const hang[] = {
-        "{\"class\":\"DEVICES\",\"\\devices\":[{\"class\":\"DEVICE\",\"path\":"
-        "\"/dev/ttyUSB0\",\"pa,ity\":\"N\"}]}",
+        ("{\"class\":\"DEVICES\",\"\\devices\":[{\"class\":\"DEVICE\",\"path\":"
+         "\"/dev/ttyUSB0\",\"pa,ity\":\"N\"}]}"),
         "{\"class\":\"TOFF\",\"device\":\"/dev/x\",\"real_sec\":1},{\"class\":\"PPS\"}",
         "{\"class\":\"TPV\",\"x\":[{\"class\":\"TPV\"}]}",
         "{\"class\":\"TPV\"}x\"class\":\"TPV\"",
