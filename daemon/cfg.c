@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <math.h>
+#include <pwd.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -50,6 +51,7 @@ void cfg_defaults(struct cfg *c)
     udp_params_defaults(&c->udp);
     rc_params_defaults(&c->rc);
     snprintf(c->controlsocket, sizeof(c->controlsocket), "/run/gpsntpd/gpsntpd.sock");
+    snprintf(c->pidfile, sizeof(c->pidfile), "/run/gpsntpd/gpsntpd.pid");
 }
 
 /* --- value parsers: each reports its own error and returns false ----------------------- */
@@ -226,6 +228,7 @@ static void d_workers(struct parser *p, int argc, char **argv)
 {
     if (want_args(p, "workers", argc, 1, 1)) {
         get_int(p, "workers", argv[0], 1, 64, &p->c->udp.workers);
+        p->c->workers_line = p->line;
     }
 }
 
@@ -260,6 +263,7 @@ static void d_user(struct parser *p, int argc, char **argv)
         return;
     }
     strcpy(p->c->user, argv[0]);
+    p->c->user_line = p->line;
 }
 
 #define PATH_DIRECTIVE(fn, name, field)                                                         \
@@ -270,6 +274,7 @@ static void d_user(struct parser *p, int argc, char **argv)
         }                                                                                       \
     }
 PATH_DIRECTIVE(d_logfile, "logfile", logfile)
+PATH_DIRECTIVE(d_pidfile, "pidfile", pidfile)
 PATH_DIRECTIVE(d_driftfile, "driftfile", rc.driftfile)
 PATH_DIRECTIVE(d_leapseclist, "leapseclist", rc.leapseclist)
 PATH_DIRECTIVE(d_dumpdir, "dumpdir", rc.dumpdir)
@@ -360,6 +365,8 @@ static void d_refclock(struct parser *p, int argc, char **argv)
     }
     strcpy(r->param, argv[1]);
     int errors_before = p->errors;
+    const char *seen[MAX_TOKENS];
+    int n_seen = 0;
     for (int i = 2; i < argc; i++) {
         const char *k = argv[i];
         bool flag, common = rc_common_option(k, &flag);
@@ -373,6 +380,15 @@ static void d_refclock(struct parser *p, int argc, char **argv)
             error(p, "refclock %s: option '%s' needs a value", drv->name, k);
             break;
         }
+        bool twice = false;
+        for (int j = 0; j < n_seen; j++) {
+            twice |= strcmp(seen[j], k) == 0;
+        }
+        if (twice) {
+            error(p, "refclock %s: option '%s' given twice", drv->name, k);
+            continue;
+        }
+        seen[n_seen++] = k;
         char err[160];
         if (!common) {
             add_driver_option(p, r, k, v);
@@ -414,6 +430,7 @@ static const struct directive directives[] = {
     {"maxjump", d_maxjump},
     {"maxslewrate", d_maxslewrate},
     {"mindate", d_mindate},
+    {"pidfile", d_pidfile},
     {"port", d_port},
     {"ratelimit", d_ratelimit},
     {"refclock", d_refclock},
@@ -444,64 +461,113 @@ static void parse_line(struct parser *p, char *line)
     error(p, "unknown directive '%s'", argv[0]);
 }
 
-/* What spans lines: each `lock` names a refclock that exists; refids are unique. */
+/* The same driver options (gpsd may be read twice: once for its time, once for its PPS). */
+static bool same_options(const struct rc_source_cfg *a, const struct rc_source_cfg *b)
+{
+    if (a->n_opts != b->n_opts) {
+        return false;
+    }
+    for (int i = 0; i < a->n_opts; i++) {
+        bool found = false;
+        for (int j = 0; j < b->n_opts; j++) {
+            found |= strcmp(a->opts[i].key, b->opts[j].key) == 0 &&
+                     strcmp(a->opts[i].value, b->opts[j].value) == 0;
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One refclock against the others: unique refid and device, a lock naming a coarse source. */
+static void validate_refclock(struct parser *p, int i)
+{
+    struct cfg *c = p->c;
+    struct rc_source_cfg *r = &c->rc.sources[i];
+    p->line = r->line;
+    for (int j = 0; j < i; j++) {
+        const struct rc_source_cfg *o = &c->rc.sources[j];
+        if (strcmp(o->refid, r->refid) == 0) {
+            error(p, "refclock: refid %s is already used on line %d", r->refid, o->line);
+        }
+        if (o->driver == r->driver && strcmp(o->param, r->param) == 0 && same_options(o, r)) {
+            error(p, "refclock: %s %s is already read by line %d (one reader per device)",
+                  r->driver->name, r->param, o->line);
+        }
+    }
+    if (r->lock[0] == '\0') {
+        return;
+    }
+    const struct rc_source_cfg *target = NULL;
+    for (int j = 0; j < c->rc.n_sources; j++) {
+        if (j != i && strcmp(c->rc.sources[j].refid, r->lock) == 0) {
+            target = &c->rc.sources[j];
+        }
+    }
+    if (target == NULL) {
+        error(p, "refclock: lock %s names no other refclock's refid", r->lock);
+    } else if (target->driver->pulses) {
+        error(p, "refclock: lock %s names a pulse source: a pulse takes its second from a "
+                 "source that names seconds (NMEA, gpsd, SHM)", r->lock);
+    }
+}
+
+/* What spans lines, and what would fail or be ignored at start-up: -n catches it here. */
 static void validate(struct parser *p)
 {
     struct cfg *c = p->c;
     for (int i = 0; i < c->rc.n_sources; i++) {
-        struct rc_source_cfg *r = &c->rc.sources[i];
-        p->line = r->line;
-        for (int j = 0; j < i; j++) {
-            if (strcmp(c->rc.sources[j].refid, r->refid) == 0) {
-                error(p, "refclock: refid %s is already used on line %d", r->refid,
-                      c->rc.sources[j].line);
-            }
-        }
-        if (r->lock[0] == '\0') {
-            continue;
-        }
-        bool found = false;
-        for (int j = 0; j < c->rc.n_sources; j++) {
-            found |= j != i && strcmp(c->rc.sources[j].refid, r->lock) == 0;
-        }
-        if (!found) {
-            error(p, "refclock: lock %s names no other refclock's refid", r->lock);
-        }
+        validate_refclock(p, i);
+    }
+    p->line = c->workers_line;
+    if (c->udp.workers > 1 && !c->udp.fastpath) {
+        error(p, "workers %d needs fastpath on (worker threads are the fast path)",
+              c->udp.workers);
+    }
+    p->line = c->user_line;
+    if (c->user[0] != '\0' && getpwnam(c->user) == NULL) {
+        error(p, "user: no user named '%s' on this system", c->user);
     }
 }
 
-int cfg_parse_string(const char *text, const char *name, struct cfg *c, FILE *err)
+/* The text may hold NUL bytes (a file is read whole): each line is taken by its length, so a
+ * NUL is an error on its line and never hides the rest of the file. */
+static int parse_buffer(const char *text, size_t size, const char *name, struct cfg *c, FILE *err)
 {
     cfg_defaults(c);
     struct parser p = {.c = c, .name = name, .err = err};
-    const char *s = text;
+    const char *s = text, *end = text + size;
     char line[1024];
-    while (*s != '\0') {
-        const char *nl = strchr(s, '\n');
-        size_t len = nl != NULL ? (size_t)(nl - s) : strlen(s);
+    while (s < end) {
+        const char *nl = memchr(s, '\n', (size_t)(end - s));
+        size_t len = nl != NULL ? (size_t)(nl - s) : (size_t)(end - s);
         p.line++;
         if (len >= sizeof(line)) {
             error(&p, "line too long (at most %zu characters)", sizeof(line) - 1);
+        } else if (memchr(s, '\0', len) != NULL) {
+            error(&p, "NUL byte in line");
         } else {
             memcpy(line, s, len);
             line[len] = '\0';
             /* chrony's comment characters, at the start of a line. */
             size_t lead = strspn(line, " \t");
             if (strchr("#!;%", line[lead]) == NULL || line[lead] == '\0') {
-                if (strlen(line) != len) {
-                    error(&p, "NUL byte in line");
-                } else {
-                    parse_line(&p, line);
-                }
+                parse_line(&p, line);
             }
         }
         s += len;
-        if (*s == '\n') {
+        if (s < end && *s == '\n') {
             s++;
         }
     }
     validate(&p);
     return p.errors;
+}
+
+int cfg_parse_string(const char *text, const char *name, struct cfg *c, FILE *err)
+{
+    return parse_buffer(text, strlen(text), name, c, err);
 }
 
 int cfg_parse_file(const char *path, struct cfg *c, FILE *err)
@@ -517,16 +583,22 @@ int cfg_parse_file(const char *path, struct cfg *c, FILE *err)
     }
     static char text[1 << 20];
     size_t n = fread(text, 1, sizeof(text) - 1, f);
-    bool too_big = !feof(f);
+    int read_error = ferror(f) ? errno : 0;
+    bool too_big = read_error == 0 && !feof(f);
     fclose(f);
+    if (read_error != 0) {
+        if (err != NULL) {
+            fprintf(err, "%s: cannot read: %s\n", path, strerror(read_error));
+        }
+        return -read_error;
+    }
     if (too_big) {
         if (err != NULL) {
             fprintf(err, "%s: larger than %zu bytes\n", path, sizeof(text) - 1);
         }
         return -EFBIG;
     }
-    text[n] = '\0';
-    int errors = cfg_parse_string(text, path, c, err);
+    int errors = parse_buffer(text, n, path, c, err);
     snprintf(c->path, sizeof(c->path), "%s", path);
     return errors;
 }
@@ -568,7 +640,7 @@ void cfg_print(const struct cfg *c, FILE *out)
         fprintf(out, "local stratum %d\n", c->rc.local_stratum);
     }
     fprintf(out, "workers %d\nfastpath %s\n", c->udp.workers, c->udp.fastpath ? "on" : "off");
-    fprintf(out, "controlsocket %s\n", c->controlsocket);
+    fprintf(out, "controlsocket %s\npidfile %s\n", c->controlsocket, c->pidfile);
     if (c->user[0]) {
         fprintf(out, "user %s\n", c->user);
     }

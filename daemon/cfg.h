@@ -24,8 +24,10 @@ struct cfg {
     struct udp_params udp;             /* the NTP server */
     struct rc_params rc;               /* reference clocks and discipline */
     char controlsocket[108];           /* default /run/gpsntpd/gpsntpd.sock */
+    char pidfile[PATH_MAX];            /* default /run/gpsntpd/gpsntpd.pid; locked */
     char user[64];                     /* `user`: drop root to it after start-up */
     char logfile[PATH_MAX];
+    int user_line, workers_line;       /* for the checks that span lines */
 };
 
 /* Fill defaults. */

@@ -4,6 +4,13 @@
  * ctl_render and writes it. The answer is small (a few KB), so one connection is served at a
  * time; a client that does not send its line within a second is dropped, so a stuck or
  * malicious client cannot stall the loop.
+ *
+ * Two access levels, by the peer's credentials (SO_PEERCRED): any local user may monitor
+ * (tracking, sources, serverstats, clients); only root and members of the daemon's group may
+ * control (makestep). The socket is created with its final mode by bind() under a umask and
+ * is never chmod'ed or chown'ed by path afterwards: a path can be swapped for a symlink
+ * between two calls, and root following it would hand a file of its choosing to whoever
+ * swapped it. Its directory must be writable by root (or the daemon's own uid) only.
  */
 #include "daemon/ctl.h"
 
@@ -38,12 +45,14 @@ static struct {
     char line[LINE_MAX_LEN];
     size_t line_len;
     int deadline_timer;
-} ctl = {.listen_fd = -1, .client_fd = -1};
+    bool client_may_control;
+    gid_t control_gid;       /* the daemon's group: may control; (gid_t)-1 = root only */
+} ctl = {.listen_fd = -1, .client_fd = -1, .control_gid = (gid_t)-1};
 
 static char answer[ANSWER_MAX];
 
-/* Render the answer to one command line. */
-static size_t run_command(char *line)
+/* Render the answer to one command line; control commands need may_control. */
+static size_t run_command(char *line, bool may_control)
 {
     FILE *out = fmemopen(answer, sizeof(answer), "w");
     if (out == NULL) {
@@ -85,7 +94,11 @@ static size_t run_command(char *line)
         static struct udp_client_stat c[64];
         size_t n = udp_get_clients(c, 64);
         ctl_render_clients(out, c, n, json);
+    } else if (strcmp(cmd, "makestep") == 0 && !may_control) {
+        fprintf(out, json ? "{\"error\":\"not authorised\"}\n"
+                          : "error: makestep needs root or the daemon's group\n");
     } else if (strcmp(cmd, "makestep") == 0) {
+        log_info("ctl: makestep requested");
         rc_request_makestep();
         fprintf(out, json ? "{\"result\":\"OK\"}\n" : "200 OK\n");
     } else {
@@ -158,9 +171,35 @@ static void on_client(int fd, short revents, void *arg)
         }
         return;
     }
-    size_t len = run_command(ctl.line);
+    size_t len = run_command(ctl.line, ctl.client_may_control);
     send_answer(fd, answer, len);
     drop_client();
+}
+
+/* Root, or a member of the daemon's group (primary or supplementary). */
+static bool peer_may_control(uid_t uid, gid_t gid)
+{
+    if (uid == 0) {
+        return true;
+    }
+    if (ctl.control_gid == (gid_t)-1) {
+        return false;
+    }
+    if (gid == ctl.control_gid) {
+        return true;
+    }
+    struct passwd *pw = getpwuid(uid);
+    gid_t groups[64];
+    int n = 64;
+    if (pw == NULL || getgrouplist(pw->pw_name, gid, groups, &n) < 0) {
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        if (groups[i] == ctl.control_gid) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static void on_accept(int fd, short revents, void *arg)
@@ -171,6 +210,10 @@ static void on_accept(int fd, short revents, void *arg)
     if (c < 0) {
         return;
     }
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    bool may_control = getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+                       peer_may_control(cred.uid, cred.gid);
     if (ctl.client_fd >= 0) {
         /* One at a time; the previous client had its chance. */
         drop_client();
@@ -178,6 +221,7 @@ static void on_accept(int fd, short revents, void *arg)
     fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
     fcntl(c, F_SETFD, FD_CLOEXEC);
     ctl.client_fd = c;
+    ctl.client_may_control = may_control;
     ctl.line_len = 0;
     if (ev_add_fd(c, POLLIN, on_client, NULL) < 0) {
         close(c);
@@ -185,6 +229,41 @@ static void on_accept(int fd, short revents, void *arg)
         return;
     }
     ctl.deadline_timer = ev_add_timer(CLIENT_DEADLINE_NS, on_deadline, NULL);
+}
+
+/* The socket's directory: created root-only if missing; refused when someone else could
+ * replace what is in it. */
+static bool safe_directory(const char *path)
+{
+    char dir[sizeof(ctl.path)];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL) {
+        return false;
+    }
+    if (slash == dir) {
+        slash[1] = '\0';
+    } else {
+        *slash = '\0';
+    }
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        log_warn("ctl: cannot create %s", dir);
+        return false;
+    }
+    struct stat st;
+    if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        log_warnx("ctl: %s is not a directory", dir);
+        return false;
+    }
+    bool owner_ok = st.st_uid == 0 || st.st_uid == geteuid();
+    bool others_write = (st.st_mode & 0022) != 0 && (st.st_mode & S_ISVTX) == 0;
+    if (!owner_ok || others_write) {
+        log_warnx("ctl: %s is writable by others (owner uid %u, mode %03o): no control socket "
+                  "there, a swapped path could redirect what root does to it",
+                  dir, (unsigned)st.st_uid, (unsigned)st.st_mode & 07777);
+        return false;
+    }
+    return true;
 }
 
 int ctl_open(const struct cfg *cfg)
@@ -196,23 +275,19 @@ int ctl_open(const struct cfg *cfg)
     }
     strcpy(sun.sun_path, cfg->controlsocket);
     strcpy(ctl.path, cfg->controlsocket);
-
-    /* Create the parent directory if missing (e.g. /run/gpsntpd after boot). */
-    char dir[sizeof(ctl.path)];
-    strcpy(dir, ctl.path);
-    char *slash = strrchr(dir, '/');
-    if (slash != NULL && slash != dir) {
-        *slash = '\0';
-        if (mkdir(dir, 0750) == 0 && cfg->user[0] != '\0') {
-            struct passwd *pw = getpwnam(cfg->user);
-            if (pw != NULL && chown(dir, pw->pw_uid, pw->pw_gid) < 0) {
-                log_warn("ctl: chown %s", dir);
-            }
+    ctl.control_gid = (gid_t)-1;
+    if (cfg->user[0] != '\0') {
+        struct passwd *pw = getpwnam(cfg->user);
+        if (pw != NULL) {
+            ctl.control_gid = pw->pw_gid;
         }
     }
     /* Without a control channel the daemon still serves time (gpsntpctl cannot reach it):
      * a read-only /run or a sandbox without Unix sockets is a warning, not a reason to stop
      * serving a LAN. */
+    if (!safe_directory(ctl.path)) {
+        return 0;
+    }
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0) {
         log_warn("ctl: no control channel (gpsntpctl cannot connect): socket");
@@ -220,21 +295,15 @@ int ctl_open(const struct cfg *cfg)
     }
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     fcntl(fd, F_SETFD, FD_CLOEXEC);
-    unlink(ctl.path); /* a stale socket from a previous run */
-    mode_t old = umask(0117);
+    unlink(ctl.path); /* a stale socket from a previous run (the directory is ours) */
+    /* 0666: anyone may connect and monitor; what a peer may do is decided per connection. */
+    mode_t old = umask(0111);
     int rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
     umask(old);
     if (rc < 0 || listen(fd, 8) < 0) {
         log_warn("ctl: no control channel (gpsntpctl cannot connect): bind %s", ctl.path);
         close(fd);
         return 0;
-    }
-    chmod(ctl.path, 0660);
-    if (cfg->user[0] != '\0') {
-        struct passwd *pw = getpwnam(cfg->user);
-        if (pw != NULL && chown(ctl.path, pw->pw_uid, pw->pw_gid) < 0) {
-            log_warn("ctl: chown %s", ctl.path);
-        }
     }
     ctl.listen_fd = fd;
     return 0;

@@ -19,6 +19,7 @@
 #include "refclock/rc.h"
 #include "daemon/cfg.h"
 #include "daemon/ctl.h"
+#include "daemon/pidfile.h"
 #include "server/udp.h"
 
 #define DEFAULT_CONFIG "/etc/gpsntpd.conf"
@@ -116,6 +117,17 @@ static struct clk *set_up(const struct opts *o, const struct cfg *cfg)
 /* Open everything that needs root, become a daemon, drop privileges, start serving. */
 static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
 {
+    pid_t holder;
+    int r = pidfile_lock(cfg->pidfile, &holder);
+    if (r == -EEXIST) {
+        log_err("another gpsntpd (pid %ld) is running with %s: not starting a second one "
+                "(two daemons would fight over the port and the clock)",
+                (long)holder, cfg->pidfile);
+        return -1;
+    }
+    if (r < 0) {
+        return -1;
+    }
     if (rc_init(clk, &cfg->rc) < 0 || udp_open(&cfg->udp, clk) < 0 || ctl_open(cfg) < 0 ||
         rc_start() < 0) {
         return -1;
@@ -124,6 +136,7 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
         log_warn("cannot become a daemon");
         return -1;
     }
+    pidfile_update();
     if (cfg->user[0] != '\0' && pd_drop_privileges(cfg->user, !o->no_clock_control) < 0) {
         return -1;
     }
@@ -172,6 +185,7 @@ int main(int argc, char **argv)
     udp_stop();
     ctl_close();
     rc_shutdown();
+    pidfile_release();
     clk_destroy(clk);
     log_close();
     return rc < 0 ? 1 : 0;

@@ -261,6 +261,12 @@ static const char *drv_check(const char *param, const struct drv_optval *opts,
     if (!gpsdc_parse_addr(param, host, sizeof(host), port, sizeof(port))) {
         return "expected HOST[:PORT] of gpsd, e.g. localhost:2947 or [::1]:2947";
     }
+    /* gpsd's TOFF is the receiver's time against gpsd's clock: only the same machine's. */
+    if (strcmp(host, "localhost") != 0 && strncmp(host, "127.", 4) != 0 &&
+        strcmp(host, "::1") != 0) {
+        return "gpsd must run on this machine (localhost, 127.x.x.x or ::1): its time "
+               "reports are stamped with its own clock, not this one's";
+    }
     for (int i = 0; i < n; i++) {
         if (strcmp(opts[i].key, "device") == 0 &&
             (opts[i].value[0] != '/' || strlen(opts[i].value) >= GPSDC_PATH_MAX)) {

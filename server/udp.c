@@ -98,7 +98,8 @@ static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport,
     int one = 1;
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     fcntl(fd, F_SETFD, FD_CLOEXEC);
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    /* No SO_REUSEADDR: a second daemon on the same port must fail to bind, not share it.
+     * Workers need SO_REUSEPORT (the kernel then only lets the same user share the port). */
     if (reuseport) {
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
     }

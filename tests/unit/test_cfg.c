@@ -3,6 +3,7 @@
  * path reported as NAME:LINE, all errors of a file reported, and cfg_print round-trips. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "daemon/cfg.h"
@@ -41,7 +42,7 @@ static void test_good(void)
                     "port 11123\nbindaddress 127.0.0.2\nbindaddress ::1\n"
                     "allow 10.0.0.0/8\ndeny 10.1.0.0/16\nallow fd00::/8\nallow\n"
                     "ratelimit interval 1 burst 4 leak 3\nclientloglimit 1024\n"
-                    "local stratum 8\nworkers 2\nfastpath off\n"
+                    "local stratum 8\nworkers 2\nfastpath on\n"
                     "controlsocket /tmp/x.sock\nuser nobody\nlogfile /tmp/x.log\n"
                     "refclock nmea /dev/ttyUSB0 baud 4800 offset 0.35 delay 0.2 refid NMEA\n"
                     "refclock nmea /dev/ttyS1 refid G2 noselect prefer filter 32\n"
@@ -56,7 +57,7 @@ static void test_good(void)
     CHECK_INT(c.udp.n_acl, 4);
     CHECK(c.udp.ratelimit && c.udp.rl_interval == 1 && c.udp.rl_burst == 4 && c.udp.rl_leak == 3);
     CHECK_INT(c.rc.local_stratum, 8);
-    CHECK(!c.udp.fastpath && c.udp.workers == 2);
+    CHECK(c.udp.fastpath && c.udp.workers == 2);
     CHECK_INT(c.rc.n_sources, 3);
     CHECK(strcmp(c.rc.sources[0].refid, "NMEA") == 0);
     CHECK_NEAR(c.rc.sources[0].offset_s, 0.35, 1e-12);
@@ -99,6 +100,14 @@ static void test_errors(void)
     bad("refclock nmea /dev/x refid TOOLONG\n", 1);
     bad("refclock nmea /dev/x offset 11\n", 1);
     bad("refclock nmea /dev/x clear\n", 1);
+    /* What would fail or be ignored at start-up is caught here (-n). */
+    bad("workers 4\nfastpath off\n", 1);
+    bad("user no-such-user-gpsntpd\n", 1);
+    bad("refclock nmea /dev/ttyS0 baud 9600 baud 4800\n", 1);
+    bad("refclock nmea /dev/ttyS0 offset 0.1 offset 0.2\n", 1);
+    bad("refclock nmea /dev/ttyS0 refid A\nrefclock nmea /dev/ttyS0 refid B\n", 2);
+    bad("refclock pps /dev/pps0 refid P1\nrefclock pps /dev/pps1 lock P1 refid P2\n", 2);
+    bad("refclock gpsd 192.168.1.10:2947\n", 1);
     /* `poll` is refused with a reason, not silently ignored. */
     bad("refclock pps /dev/pps0 poll 2\n", 1);
     bad("refclock nmea /dev/a refid A\nrefclock nmea /dev/b refid A\n", 2);
@@ -143,10 +152,33 @@ static void test_round_trip(void)
     free(printed);
 }
 
+/* A file is read whole: a NUL byte is an error on its line and hides nothing after it; a
+ * directory is named as such. */
+static void test_file_bytes(void)
+{
+    char path[] = "/tmp/gntest-cfg.XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    static const char text[] = "allow all\n\0\nfrobnicate\n";
+    CHECK(write(fd, text, sizeof(text) - 1) == (ssize_t)(sizeof(text) - 1));
+    close(fd);
+    FILE *err = fmemopen(errbuf, sizeof(errbuf), "w");
+    int n = cfg_parse_file(path, &c, err);
+    fclose(err);
+    CHECK_INT(n, 2);
+    CHECK(strstr(errbuf, ":2: NUL byte") != NULL && strstr(errbuf, ":3: unknown directive") != NULL);
+    unlink(path);
+    err = fmemopen(errbuf, sizeof(errbuf), "w");
+    n = cfg_parse_file("/tmp", &c, err);
+    fclose(err);
+    CHECK(n < 0 && strstr(errbuf, "directory") != NULL);
+}
+
 int main(void)
 {
     test_good();
     test_errors();
     test_round_trip();
+    test_file_bytes();
     return check_result();
 }
