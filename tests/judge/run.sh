@@ -92,9 +92,10 @@ EOF
 
 server_conf() { # server scenario dir: a minimal configuration, every default kept
     case $1 in
-    gpsntpd)
+    gpsntpd) # chronyd gets a pidfile in the run's folder too
         echo "allow"
         echo "driftfile $3/drift"
+        echo "pidfile $3/gpsntpd.pid"
         if [ "$2" = pps ]; then
             echo "refclock shm 0 refid NMEA"
             echo "refclock pps /dev/pps0 lock NMEA refid PPS"
