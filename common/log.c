@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -26,17 +27,26 @@ void log_set_clock(struct clk *clk)
     log_clock = clk;
 }
 
+static char log_path[PATH_MAX];
+
 void log_init(bool to_stderr, enum log_level level)
 {
-    use_stderr = to_stderr;
+    /* No syslog daemon (a container, an initramfs): stderr rather than nothing at all. */
+    use_stderr = to_stderr || access("/dev/log", W_OK) != 0;
     log_level_cur = level;
-    if (!to_stderr) {
+    if (!use_stderr) {
         openlog("gpsntpd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
     }
 }
 
+int log_reopen(void)
+{
+    return log_path[0] != '\0' ? log_open_file(log_path) : 0;
+}
+
 int log_open_file(const char *path)
 {
+    snprintf(log_path, sizeof(log_path), "%s", path);
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
         return -errno;

@@ -20,6 +20,8 @@ extern int log_level_cur;
 void log_init(bool to_stderr, enum log_level level);
 /* Also write every message to path (append). 0 or -errno. */
 int log_open_file(const char *path);
+/* Reopen the log file by its path (SIGHUP, after logrotate moved it). 0 or -errno. */
+int log_reopen(void);
 void log_close(void);
 /* Stamp log-file lines with this clock's time (none until set). */
 struct clk;

@@ -186,6 +186,8 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
             json_num(out, "offset_s", x->offset_s, true);
             json_num(out, "jitter_s", x->jitter_s, true);
             json_num(out, "latency_s", x->latency_s, true);
+            json_str(out, "error", x->error, true);
+            json_num(out, "retry_in_s", x->retry_in_s, true);
             fprintf(out, "\"counters\":{");
             for (int c = 0; c < DRV_CNT__COUNT; c++) {
                 fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", drv_counter_name(c),
@@ -222,6 +224,10 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
         }
         if (any) {
             fputc('\n', out);
+        }
+        if (x->error[0] != '\0') {
+            fprintf(out, "          cannot open: %s (next try in %.0f s)\n", x->error,
+                    x->retry_in_s);
         }
     }
     fprintf(out, "\n* selected   ! held off by the jump guard   x noselect\n");

@@ -6,20 +6,24 @@
  * also runs under a libc-intercepting clock and network simulator (clknetsim).
  */
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/privdrop.h"
 #include "common/clk.h"
 #include "common/ev.h"
 #include "common/log.h"
-#include "refclock/rc.h"
+#include "common/ntime.h"
 #include "daemon/cfg.h"
 #include "daemon/ctl.h"
 #include "daemon/pidfile.h"
+#include "daemon/privdrop.h"
+#include "refclock/rc.h"
 #include "server/udp.h"
 
 #define DEFAULT_CONFIG "/etc/gpsntpd.conf"
@@ -38,9 +42,14 @@ static void usage(FILE *out)
             "  -h       this help\n");
 }
 
+static volatile sig_atomic_t hangup;
+
 static void on_signal(int sig)
 {
-    (void)sig;
+    if (sig == SIGHUP) {
+        hangup = 1; /* acted on by the loop (on_hangup_check): nothing async-unsafe here */
+        return;
+    }
     ev_stop();
 }
 
@@ -51,12 +60,33 @@ static int install_signals(void)
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     /* No SA_RESTART: poll() must return EINTR so the loop sees the stop request at once. */
-    if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0) {
+    if (sigaction(SIGTERM, &sa, NULL) < 0 || sigaction(SIGINT, &sa, NULL) < 0 ||
+        sigaction(SIGHUP, &sa, NULL) < 0) {
         return -errno;
     }
+    /* Signals with no meaning here must not kill a time server (their default action). */
     signal(SIGPIPE, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
+    signal(SIGUSR1, SIG_IGN);
+    signal(SIGUSR2, SIG_IGN);
     return 0;
+}
+
+/* SIGHUP: reopen the log file (logrotate has moved it). The rest of the configuration is
+ * read at start only: sockets, devices and the discipline's state do not change under a
+ * running daemon, so a changed file needs a restart, and the log says so. */
+static void on_hangup_check(void *arg)
+{
+    (void)arg;
+    if (hangup) {
+        hangup = 0;
+        int r = log_reopen();
+        if (r < 0) {
+            log_warnx("SIGHUP: cannot reopen the log file: %s", strerror(-r));
+        } else {
+            log_info("SIGHUP: log file reopened; configuration changes need a restart");
+        }
+    }
+    ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
 }
 
 struct opts {
@@ -114,6 +144,36 @@ static struct clk *set_up(const struct opts *o, const struct cfg *cfg)
     return clk;
 }
 
+/* The drift and last-time files are written as `user` once root is dropped: their directory
+ * must let it, or the state is lost at every restart with only a warning at shutdown. */
+static bool state_dir_ok(const char *path, bool is_dir, const char *user)
+{
+    char dir[PATH_MAX];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!is_dir && slash != NULL) {
+        slash[slash == dir ? 1 : 0] = '\0'; /* the file's directory ("/" for "/drift") */
+    }
+    struct stat st;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        log_err("state directory %s: %s", dir, errno != 0 ? strerror(errno) : "not a directory");
+        return false;
+    }
+    const struct passwd *pw = user[0] != '\0' ? getpwnam(user) : NULL;
+    uid_t uid = pw != NULL ? pw->pw_uid : geteuid();
+    gid_t gid = pw != NULL ? pw->pw_gid : getegid();
+    bool ok = uid == 0 || (st.st_uid == uid ? (st.st_mode & S_IWUSR) != 0
+                           : st.st_gid == gid ? (st.st_mode & S_IWGRP) != 0
+                                              : (st.st_mode & S_IWOTH) != 0);
+    if (!ok) {
+        log_err("state directory %s is not writable by %s (uid %u): the drift and last time "
+                "would be lost at every restart; make it theirs (chown %s %s)",
+                dir, user[0] != '\0' ? user : "this process", (unsigned)uid,
+                user[0] != '\0' ? user : "USER", dir);
+    }
+    return ok;
+}
+
 /* Open everything that needs root, become a daemon, drop privileges, start serving. */
 static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
 {
@@ -126,6 +186,10 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
         return -1;
     }
     if (r < 0) {
+        return -1;
+    }
+    if ((cfg->rc.driftfile[0] != '\0' && !state_dir_ok(cfg->rc.driftfile, false, cfg->user)) ||
+        (cfg->rc.dumpdir[0] != '\0' && !state_dir_ok(cfg->rc.dumpdir, true, cfg->user))) {
         return -1;
     }
     if (rc_init(clk, &cfg->rc) < 0 || udp_open(&cfg->udp, clk) < 0 || ctl_open(cfg) < 0 ||
@@ -143,6 +207,7 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
     if (udp_start() < 0 || ctl_start() < 0) {
         return -1;
     }
+    ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
     log_info("gpsntpd %s started%s", GN_VERSION,
              o->no_clock_control ? " (-x: the system clock is left alone)" : "");
     return 0;

@@ -39,6 +39,8 @@ struct rc_src {
     bool is_open;
     int64_t backoff_ns;
     int reopen_timer, poll_timer;
+    int open_error;          /* the last open's errno, 0 once open */
+    int64_t retry_at_mono;   /* when the next open is tried */
     int64_t last_data_mono; /* any report */
 };
 
@@ -200,14 +202,18 @@ static void open_source(void *arg)
             ev_del_fd(src->fd);
             src->fd = -1;
         }
-        if (!was_reconnecting) {
-            log_warnx("%s: %s: cannot open: %s; retrying", src->d.name, src->cfg->param,
-                      strerror(-r));
-        }
+        /* Every failure is logged, with the backoff (1 s doubling to a minute): a permission
+         * problem (the service user not in the device's group) must not hide after the
+         * first line. */
+        src->open_error = -r;
+        src->retry_at_mono = clk_now_mono(rc.clk) + src->backoff_ns;
+        log_warnx("%s: %s: cannot open: %s; retrying in %.0f s", src->d.name, src->cfg->param,
+                  strerror(-r), nt_to_s(src->backoff_ns));
         schedule_reopen(src);
         return;
     }
     src->is_open = true;
+    src->open_error = 0;
     if (was_reconnecting) {
         drv_count(&src->d, DRV_CNT_RECONNECT);
         log_info("%s: %s: device back", src->d.name, src->cfg->param);
@@ -508,6 +514,11 @@ size_t rc_get_sources(struct rc_src_status *out, size_t max)
         snprintf(o->refid, sizeof(o->refid), "%s", s->cfg->refid);
         o->state = s->state;
         memcpy(o->counters, s->d.counters, sizeof(o->counters));
+        o->retry_in_s = NAN;
+        if (!s->is_open && s->open_error != 0) {
+            snprintf(o->error, sizeof(o->error), "%s", strerror(s->open_error));
+            o->retry_in_s = fmax(nt_to_s(s->retry_at_mono - clk_now_mono(rc.clk)), 0);
+        }
         dsc_get_source(&rc.dsc, s->index, clk_now_mono(rc.clk), o);
     }
     return (size_t)rc.n_src;

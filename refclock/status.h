@@ -26,6 +26,8 @@ struct rc_src_status {
     double jitter_s;
     double latency_s;      /* NMEA sources: mean latency measured against a locked PPS, or NaN */
     uint64_t counters[DRV_CNT__COUNT];
+    char error[64];        /* why the device cannot be opened now ("" when it is open) */
+    double retry_in_s;     /* ... and when the next try is (NaN when none is pending) */
 };
 
 struct rc_tracking {

@@ -125,6 +125,15 @@ static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport,
         close(fd);
         return -e;
     }
+    /* The port actually bound (`port 0` lets the kernel choose: say which). */
+    struct sockaddr_storage got;
+    socklen_t got_len = sizeof(got);
+    if (getsockname(fd, (struct sockaddr *)&got, &got_len) == 0) {
+        port = got.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&got)->sin_port)
+                                        : ntohs(((struct sockaddr_in6 *)&got)->sin6_port);
+    }
+    log_info("udp: serving on %s%s%s:%u", sa->sa_family == AF_INET6 ? "[" : "", name,
+             sa->sa_family == AF_INET6 ? "]" : "", port);
     return fd;
 }
 
