@@ -23,6 +23,7 @@
 #include "daemon/ctl.h"
 #include "daemon/pidfile.h"
 #include "daemon/privdrop.h"
+#include "daemon/service.h"
 #include "refclock/rc.h"
 #include "server/udp.h"
 
@@ -210,6 +211,7 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
     ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
     log_info("gpsntpd %s started%s", GN_VERSION,
              o->no_clock_control ? " (-x: the system clock is left alone)" : "");
+    svc_ready();
     return 0;
 }
 
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
         log_warn("event loop failed");
     }
     log_info("exiting");
+    svc_stopping();
     udp_stop();
     ctl_close();
     rc_shutdown();
