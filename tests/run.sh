@@ -7,6 +7,7 @@
 #   tests/run.sh              everything
 #   GN_JOBS=N                 build parallelism (default: nproc)
 #   GN_FUZZ_SECONDS=S         seconds per fuzz target (default 20)
+#   GN_SKIP_PACKAGE=1         do not build and install the Debian package here
 set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 cd "$src"
@@ -46,6 +47,8 @@ for cc in gcc clang; do
         -DCMAKE_C_COMPILER="$cc" >/dev/null
     cmake --build "$src/build-release-$cc" -j "$jobs" || status=1
 done
+# The Debian package: build, lintian, install, upgrade, remove, purge (on this machine).
+"$src/tests/package/run_package_test.sh" || status=1
 run_suite "$src/build-fuzz" -DGN_FUZZ=ON -DCMAKE_C_COMPILER=clang \
     -DGN_FUZZ_SECONDS="$fuzz_seconds"
 
