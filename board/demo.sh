@@ -15,9 +15,14 @@ bin="$src/build/bin"
 
 tmp=$(mktemp -d /tmp/gpsntpd-demo.XXXXXX)
 pids=""
+status=1
 cleanup() {
     for pid in $pids; do kill "$pid" 2>/dev/null || true; done
     sleep 0.5
+    if [ "$status" -ne 0 ] && [ -s "$tmp/gpsntpd.log" ]; then
+        echo "=== the demo failed; gpsntpd's log said:" >&2
+        tail -n 30 "$tmp/gpsntpd.log" >&2
+    fi
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -41,13 +46,18 @@ bindaddress 127.0.0.2
 allow 127.0.0.0/8
 makestep 0.1 -1
 controlsocket $tmp/gpsntpd.sock
+pidfile $tmp/gpsntpd.pid
 CONF
 echo "=== configuration ($tmp/gpsntpd.conf)"
 cat "$tmp/gpsntpd.conf"
 # The PPS test double makes the simulator's pulse page a kernel PPS device for the daemon.
 LD_PRELOAD="$src/build/lib/libgpsntp-fakepps.so" \
     "$bin/gpsntpd" -d -x -f "$tmp/gpsntpd.conf" 2>"$tmp/gpsntpd.log" &
-pids="$pids $!"
+daemon=$!
+pids="$pids $daemon"
+# A port already taken, a bad line: say why at once, with the daemon's own words.
+sleep 1
+kill -0 "$daemon" 2>/dev/null || { echo "demo: gpsntpd did not start" >&2; exit 1; }
 
 echo "=== letting gpsntpd lock to the simulated receiver and its pulses for $seconds s"
 sleep "$seconds"
@@ -62,3 +72,4 @@ echo "=== gpsntpctl serverstats"
 ctl serverstats
 echo "=== daemon log"
 cat "$tmp/gpsntpd.log"
+status=0

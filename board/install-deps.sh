@@ -25,17 +25,28 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 # policy-rc.d keeps Debian from starting the services of the packages we install
-# (chrony, gpsd) on machines where an init system would.
+# (chrony, gpsd) on machines where an init system would. It is removed whatever happens
+# (trap): left behind, it would block every service start on this machine.
 policy=/usr/sbin/policy-rc.d
 created_policy=0
+remove_policy() {
+    if [ "$created_policy" -eq 1 ]; then
+        rm -f "$policy"
+        created_policy=0
+    fi
+}
+trap remove_policy EXIT
+trap 'remove_policy; exit 1' INT TERM HUP
 if [ ! -e "$policy" ]; then
     printf '#!/bin/sh\nexit 101\n' > "$policy"
     chmod 755 "$policy"
     created_policy=1
 fi
-apt-get update -q
+# Another apt (unattended-upgrades on a fresh machine) may hold the dpkg lock: wait for it,
+# up to 10 minutes, instead of failing at once.
+apt_get() {
+    apt-get -o DPkg::Lock::Timeout=600 "$@"
+}
+apt_get update -q
 # shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
-if [ "$created_policy" -eq 1 ]; then
-    rm -f "$policy"
-fi
+apt_get install -y -q --no-install-recommends $missing
