@@ -46,7 +46,9 @@ int log_reopen(void)
 
 int log_open_file(const char *path)
 {
-    snprintf(log_path, sizeof(log_path), "%s", path);
+    if (path != log_path) {
+        snprintf(log_path, sizeof(log_path), "%s", path); /* for log_reopen */
+    }
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0) {
         return -errno;
