@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * ctl: accepts a connection, reads one command line, renders the answer into a buffer with
- * ctl_render and writes it. The answer is small (a few KB), so one connection is served at a
- * time; a client that does not send its line within a second is dropped, so a stuck or
- * malicious client cannot stall the loop.
+ * ctl: accepts connections, reads one command line from each, renders the answer into a buffer
+ * with ctl_render and writes it. Up to CTL_CLIENTS connections wait for their line at once
+ * (a monitoring scraper and an administrator's gpsntpctl must not drop each other); a client
+ * that does not send its line within a second is dropped, and when all slots are taken the
+ * oldest goes, so stuck or malicious clients cannot stall the loop or lock others out.
  *
  * Two access levels, by the peer's credentials (SO_PEERCRED): any local user may monitor
  * (tracking, sources, serverstats, clients); only root and members of the daemon's group may
@@ -19,6 +20,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -38,16 +40,24 @@
 #define ANSWER_MAX (64 * 1024)
 #define CLIENT_DEADLINE_NS (1 * NT_NS_PER_S)
 
-static struct {
-    int listen_fd;
-    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    int client_fd;
+#define CTL_CLIENTS 8
+
+struct client {
+    int fd;                  /* -1: free slot */
     char line[LINE_MAX_LEN];
     size_t line_len;
     int deadline_timer;
-    bool client_may_control;
+    bool may_control;
+    uint64_t serial;         /* accept order: the oldest goes when all slots are taken */
+};
+
+static struct {
+    int listen_fd;
+    char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    struct client clients[CTL_CLIENTS];
+    uint64_t accepted;
     gid_t control_gid;       /* the daemon's group: may control; (gid_t)-1 = root only */
-} ctl = {.listen_fd = -1, .client_fd = -1, .control_gid = (gid_t)-1};
+} ctl = {.listen_fd = -1, .control_gid = (gid_t)-1};
 
 static char answer[ANSWER_MAX];
 
@@ -109,23 +119,23 @@ static size_t run_command(char *line, bool may_control)
     return len > 0 ? (size_t)len : 0;
 }
 
-static void drop_client(void)
+static void drop_client(struct client *cl)
 {
-    if (ctl.client_fd >= 0) {
-        ev_del_fd(ctl.client_fd);
-        close(ctl.client_fd);
-        ctl.client_fd = -1;
+    if (cl->fd >= 0) {
+        ev_del_fd(cl->fd);
+        close(cl->fd);
+        cl->fd = -1;
     }
-    ev_cancel_timer(ctl.deadline_timer);
-    ctl.deadline_timer = 0;
+    ev_cancel_timer(cl->deadline_timer);
+    cl->deadline_timer = 0;
 }
 
 static void on_deadline(void *arg)
 {
-    (void)arg;
-    ctl.deadline_timer = 0;
+    struct client *cl = arg;
+    cl->deadline_timer = 0;
     log_debug("ctl: client too slow, dropped");
-    drop_client();
+    drop_client(cl);
 }
 
 /* Write the whole answer; the peer is local and the answer fits its socket buffer, so a short
@@ -152,28 +162,28 @@ static void send_answer(int fd, const char *buf, size_t len)
 static void on_client(int fd, short revents, void *arg)
 {
     (void)revents;
-    (void)arg;
-    ssize_t n = read(fd, ctl.line + ctl.line_len, sizeof(ctl.line) - 1 - ctl.line_len);
+    struct client *cl = arg;
+    ssize_t n = read(fd, cl->line + cl->line_len, sizeof(cl->line) - 1 - cl->line_len);
     if (n <= 0) {
         if (n < 0 && errno == EAGAIN) {
             return;
         }
-        drop_client();
+        drop_client(cl);
         return;
     }
-    ctl.line_len += (size_t)n;
-    ctl.line[ctl.line_len] = '\0';
-    if (strchr(ctl.line, '\n') == NULL) {
-        if (ctl.line_len == sizeof(ctl.line) - 1) {
+    cl->line_len += (size_t)n;
+    cl->line[cl->line_len] = '\0';
+    if (strchr(cl->line, '\n') == NULL) {
+        if (cl->line_len == sizeof(cl->line) - 1) {
             const char *msg = "error: command too long\n";
             send_answer(fd, msg, strlen(msg));
-            drop_client();
+            drop_client(cl);
         }
         return;
     }
-    size_t len = run_command(ctl.line, ctl.client_may_control);
+    size_t len = run_command(cl->line, cl->may_control);
     send_answer(fd, answer, len);
-    drop_client();
+    drop_client(cl);
 }
 
 /* Root, or a member of the daemon's group (primary or supplementary). */
@@ -214,21 +224,30 @@ static void on_accept(int fd, short revents, void *arg)
     socklen_t len = sizeof(cred);
     bool may_control = getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
                        peer_may_control(cred.uid, cred.gid);
-    if (ctl.client_fd >= 0) {
-        /* One at a time; the previous client had its chance. */
-        drop_client();
+    /* A free slot, or else the oldest client's (it had its chance). */
+    struct client *cl = &ctl.clients[0];
+    for (int i = 0; i < CTL_CLIENTS; i++) {
+        struct client *k = &ctl.clients[i];
+        if (k->fd < 0 || (cl->fd >= 0 && k->serial < cl->serial)) {
+            cl = k;
+        }
+        if (k->fd < 0) {
+            break;
+        }
     }
+    drop_client(cl);
     fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK);
     fcntl(c, F_SETFD, FD_CLOEXEC);
-    ctl.client_fd = c;
-    ctl.client_may_control = may_control;
-    ctl.line_len = 0;
-    if (ev_add_fd(c, POLLIN, on_client, NULL) < 0) {
+    cl->fd = c;
+    cl->may_control = may_control;
+    cl->line_len = 0;
+    cl->serial = ++ctl.accepted;
+    if (ev_add_fd(c, POLLIN, on_client, cl) < 0) {
         close(c);
-        ctl.client_fd = -1;
+        cl->fd = -1;
         return;
     }
-    ctl.deadline_timer = ev_add_timer(CLIENT_DEADLINE_NS, on_deadline, NULL);
+    cl->deadline_timer = ev_add_timer(CLIENT_DEADLINE_NS, on_deadline, cl);
 }
 
 /* The socket's directory: created root-only if missing; refused when someone else could
@@ -268,6 +287,9 @@ static bool safe_directory(const char *path)
 
 int ctl_open(const struct cfg *cfg)
 {
+    for (int i = 0; i < CTL_CLIENTS; i++) {
+        ctl.clients[i].fd = -1;
+    }
     struct sockaddr_un sun = {.sun_family = AF_UNIX};
     if (strlen(cfg->controlsocket) >= sizeof(sun.sun_path)) {
         log_err("ctl: %s: path too long", cfg->controlsocket);
@@ -319,7 +341,9 @@ int ctl_start(void)
 
 void ctl_close(void)
 {
-    drop_client();
+    for (int i = 0; i < CTL_CLIENTS; i++) {
+        drop_client(&ctl.clients[i]);
+    }
     if (ctl.listen_fd >= 0) {
         ev_del_fd(ctl.listen_fd);
         close(ctl.listen_fd);

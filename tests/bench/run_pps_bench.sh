@@ -57,6 +57,7 @@ port $port
 bindaddress 127.0.0.1
 allow 127.0.0.0/8
 controlsocket $tmp/ctl.sock
+pidfile $tmp/gpsntpd.pid
 CONF
 "$bin/gpsntpd" -d -x -f "$tmp/local.conf" 2>"$tmp/local.log" &
 pid=$!
@@ -82,6 +83,7 @@ port $port
 bindaddress 127.0.0.1
 allow 127.0.0.0/8
 controlsocket $tmp/ctl.sock
+pidfile $tmp/gpsntpd.pid
 makestep 0.01 -1
 CONF
     t0=$(date +%s.%N)

@@ -25,8 +25,8 @@ hz=$(getconf CLK_TCK)
 start_server() { # name port -> sets spid
     case $1 in
     gpsntpd)
-        printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.0/8\nlocal stratum 1\ncontrolsocket %s/g.sock\n' \
-            "$2" "$tmp" >"$tmp/g.conf"
+        printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.0/8\nlocal stratum 1\ncontrolsocket %s/g.sock\npidfile %s/g.pid\n' \
+            "$2" "$tmp" "$tmp" >"$tmp/g.conf"
         taskset -c 1 "$bin/gpsntpd" -d -x -f "$tmp/g.conf" 2>"$tmp/g.log" &
         ;;
     chronyd)

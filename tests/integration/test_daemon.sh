@@ -32,6 +32,7 @@ bindaddress 127.0.0.1
 allow 127.0.0.0/8
 local stratum 3
 controlsocket $GN_TMP/ctl.sock
+pidfile $GN_TMP/gpsntpd.pid
 CONF
 "$GN_BIN/gpsntpd" -n -f "$GN_TMP/good.conf" >"$GN_TMP/effective.conf" || gn_fail "-n rejected a good config"
 grep -q "^port $port" "$GN_TMP/effective.conf" || gn_fail "effective config lacks the port"

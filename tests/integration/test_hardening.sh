@@ -53,6 +53,21 @@ out=$(as_nobody "$GN_BIN/gpsntpctl" -s "$GN_TMP/ctl.sock" makestep 2>&1 || true)
 echo "$out" | grep -q "needs root" || gn_fail "an ordinary user was let step the clock: $out"
 gn_ctl makestep | grep -q "200 OK" || gn_fail "root may not step the clock"
 
+# Several clients at once: idle connections (a stuck scraper) do not lock gpsntpctl out.
+python3 - "$GN_TMP/ctl.sock" <<'PY' &
+import socket, sys, time
+idle = []
+for _ in range(3):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    idle.append(s)
+time.sleep(0.8)
+PY
+idle_pid=$!
+sleep 0.2
+gn_ctl tracking | grep -q "Stratum" || gn_fail "idle control connections locked gpsntpctl out"
+wait $idle_pid
+
 # A receiver that cannot be opened: logged at each retry (1 s, 2 s, ...), shown in sources.
 retried() { [ "$(grep -c 'no-such-receiver: cannot open' "$GN_TMP/file.log")" -ge 2 ]; }
 gn_wait_for 10 retried || gn_fail "the open error is not logged at each retry"
