@@ -75,6 +75,9 @@ gn_wait_for() {
 gn_start_daemon() {
     conf=$1
     shift
+    # Each test's own pidfile: the default one would make concurrent test runs (or a real
+    # gpsntpd on this machine) refuse each other.
+    grep -q '^pidfile ' "$conf" || echo "pidfile $GN_TMP/gpsntpd.pid" >>"$conf"
     "$GN_BIN/gpsntpd" -d -x -f "$conf" "$@" >>"$GN_TMP/gpsntpd.log" 2>&1 &
     GN_DAEMON_PID=$!
     gn_track "$GN_DAEMON_PID"
@@ -100,9 +103,31 @@ gn_stop_daemon() {
     [ "$rc" -eq 0 ] || gn_fail "gpsntpd exited with status $rc after SIGTERM"
 }
 
-# gn_ctl ARGS...: gpsntpctl against this test's daemon.
+# gn_ctl ARGS...: gpsntpctl against this test's daemon. The daemon serves one control client
+# at a time and drops a connected one that has not sent its command yet when the next one
+# connects (on a loaded machine, a client may wait that long to run): the test's own readings
+# (a script and its background recorder) take turns, by a lock.
 gn_ctl() {
-    "$GN_BIN/gpsntpctl" -s "$GN_TMP/ctl.sock" "$@"
+    flock "$GN_TMP/ctl.lock" "$GN_BIN/gpsntpctl" -s "$GN_TMP/ctl.sock" "$@"
+}
+
+# src FIELD[,FIELD...] [SOURCE]: a field of one reference clock in `gpsntpctl -j sources`,
+# SOURCE naming it (default: the first source); counters.NAME reads a counter, booleans print
+# as true/false. Several comma-separated fields come from one reading of the daemon, printed
+# on one line separated by spaces (put a state, which may hold a space, last):
+#   src samples;  src counters.no_fix nmea0;  read -r n st <<<"$(src samples,state pps0)"
+src() {
+    gn_ctl -j sources | python3 "$GN_SRC/tests/integration/sources.py" "$@"
+}
+
+# trk FIELD[,FIELD...]: a field of `gpsntpctl -j tracking`, e.g. trk stratum.
+trk() {
+    gn_ctl -j tracking | python3 "$GN_SRC/tests/integration/sources.py" "$1"
+}
+
+# gn_now: this machine's time in seconds, with fractions (for measuring an interval).
+gn_now() {
+    date +%s.%N
 }
 
 # gn_port_free ADDR PORT: true when nothing listens on that UDP port.

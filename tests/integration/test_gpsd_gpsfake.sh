@@ -18,8 +18,11 @@ cycle=$(python3 -c "print(1.0 / $per_cycle)")
 
 port=$((20000 + $$ % 20000))
 # -1 once through the log, -c seconds between sentences, -P gpsd's port; gpsfake waits for
-# the first client (gpsntpd) before it starts the replay.
-gpsfake -1 -q -c "$cycle" -P $port "$GN_TMP/receiver.log" >"$GN_TMP/gpsfake.log" 2>&1 &
+# the first client (gpsntpd) before it starts the replay. gpsfake and its gpsd stand in for a
+# receiver, whose seconds do not wait for a busy CPU: on a loaded machine gpsfake (Python,
+# pacing itself with sleeps) stalled for most of a second once, a jump the daemon rightly held
+# off. So they run ahead of the daemon under test (nice -10; as root, which the test is).
+nice -n -10 gpsfake -1 -q -c "$cycle" -P $port "$GN_TMP/receiver.log" >"$GN_TMP/gpsfake.log" 2>&1 &
 gn_track $!
 gn_wait_for 10 ss -Hnlt "sport = :$port" || { cat "$GN_TMP/gpsfake.log"; gn_fail "gpsfake's gpsd is not listening"; }
 
@@ -31,21 +34,28 @@ controlsocket $GN_TMP/ctl.sock
 CONF
 gn_start_daemon "$GN_TMP/gpsntpd.conf"
 
-src() { gn_ctl -j sources | python3 "$GN_SRC/tests/integration/sources.py" "$1"; }
-selected() { [ "$(src selected)" = true ] && [ "$(src samples)" -ge 8 ]; }
+selected() {
+    read -r sel n <<<"$(src selected,samples)"
+    [ "$sel" = true ] && [ "${n:-0}" -ge 8 ]
+}
 gn_wait_for 30 selected || { gn_ctl sources; cat "$GN_TMP/gpsfake.log" "$GN_TMP/gpsntpd.log"; gn_fail "no TOFF samples from gpsd through libgps"; }
+# One TOFF per replayed second, timed against this machine's clock over ten of them: never
+# more than one a second (plus two, which a busy daemon may still have had queued at the
+# first count), and not fewer than one every two seconds (gpsfake, a Python program, paces
+# itself with sleeps and runs a little slow on a loaded machine, never half as fast).
+t0=$(gn_now)
 n0=$(src samples)
-sleep 5
-n1=$(src samples)
+ten_more() { [ "$(src samples)" -ge $((n0 + 10)) ]; }
+gn_wait_for 20 ten_more || { gn_ctl sources; gn_fail "fewer than 10 samples in 20 s, expected one per second"; }
+read -r n1 offset bad <<<"$(src samples,offset_s,counters.bad_format)"
+dt=$(python3 -c "print('%.1f' % ($(gn_now) - $t0))")
 gn_ctl sources
-# One TOFF per replayed second (gpsfake's pacing is not exact: allow one either way).
-[ $((n1 - n0)) -ge 4 ] && [ $((n1 - n0)) -le 6 ] ||
-    gn_fail "$((n1 - n0)) samples in 5 s, expected one per second"
-offset=$(src offset_s)
+python3 -c "import sys; sys.exit($n1 - $n0 > $dt + 2)" ||
+    gn_fail "$((n1 - n0)) samples in $dt s, more than one per second"
 # The replay starts when gpsntpd connects, a second or two into the log: within 5 s.
 python3 -c "import sys; sys.exit(abs($offset) > 5)" || gn_fail "offset $offset s"
 grep -q "gpsd activated /dev/pts/" "$GN_TMP/gpsntpd.log" ||
     gn_fail "the log does not show the device gpsd activated"
-[ "$(src counters.bad_format)" = 0 ] || gn_fail "gpsd reports counted as bad"
+[ "$bad" = 0 ] || gn_fail "gpsd reports counted as bad"
 gn_stop_daemon
-echo "PASS: TOFF samples from gpsfake's gpsd through libgps, $((n1 - n0)) in 5 s, offset $offset s"
+echo "PASS: TOFF samples from gpsfake's gpsd through libgps, $((n1 - n0)) in $dt s, offset $offset s"

@@ -45,42 +45,66 @@ makestep 1 3
 CONF
 gn_start_daemon "$GN_TMP/gpsntpd.conf"
 
-src() { gn_ctl -j sources | python3 "$GN_SRC/tests/integration/sources.py" "$2" "$1"; }
 both_ok() {
-    [ "$(src gpsd0 state)" = OK ] && [ "$(src shm0 state)" = OK ] &&
-        [ "$(src gpsd0 samples)" -ge 5 ] && [ "$(src shm0 samples)" -ge 5 ]
+    read -r gn gs <<<"$(src samples,state gpsd0)"
+    read -r sn ss <<<"$(src samples,state shm0)"
+    [ "$gs" = OK ] && [ "$ss" = OK ] && [ "${gn:-0}" -ge 5 ] && [ "${sn:-0}" -ge 5 ]
 }
 gn_wait_for 20 both_ok || { gn_ctl sources; cat "$GN_TMP/gpsd.log"; gn_fail "no samples from gpsd through both libgps and SHM"; }
 gn_ctl sources
 ipcs -m
-# Both carry the same receiver through the same gpsd: the same offset to within the jitter.
-a=$(src gpsd0 offset_s)
-b=$(src shm0 offset_s)
-python3 -c "import sys; sys.exit(abs($a - ($b)) > 0.005)" ||
-    gn_fail "libgps says $a s, SHM says $b s: they should agree"
+# Both carry the same receiver through the same gpsd: each of gpsd's reports reaches gpsntpd
+# twice, at once through libgps and up to 250 ms later through the SHM poll, so the two
+# sources are not read at the same instant. A reading of both shows the same report from each
+# most of the time (the same offset, but for the servo's frequency changes in between:
+# microseconds), the newer one on the libgps side only otherwise: so the closest pair of a few
+# readings agrees to well under a millisecond, and the averages to within what one cycle's
+# offset may differ from the next (gpsd's jitter: milliseconds, tens on a loaded machine). A
+# wrong SHM decoding (a second off, a sign, a field misread) is far outside both.
+for _ in $(seq 12); do
+    gn_ctl -j sources
+    sleep 0.3
+done >"$GN_TMP/readings.json"
+python3 - "$GN_TMP/readings.json" <<'PY' || gn_fail "libgps and SHM do not carry the same offsets"
+import json, statistics, sys
+pairs = []
+for line in open(sys.argv[1]):
+    src = {s["name"]: s["offset_s"] for s in json.loads(line)["sources"]}
+    pairs.append((src["gpsd0"], src["shm0"]))
+closest = min(abs(a - b) for a, b in pairs)
+mean_a = statistics.mean(a for a, _ in pairs)
+mean_b = statistics.mean(b for _, b in pairs)
+print("libgps %+.6f s, SHM %+.6f s on average over %d readings; the closest pair %.1f us apart"
+      % (mean_a, mean_b, len(pairs), closest * 1e6))
+assert closest < 1e-3, "no reading shows the same report through both"
+assert abs(mean_a - mean_b) < 0.05, "the averages differ"
+PY
+a=$(src offset_s gpsd0)
 python3 -c "import sys; sys.exit(abs($a + $shift_s) > 0.5)" ||
     gn_fail "offset $a s: expected the receiver's -$shift_s s plus gpsd's latency"
-[ "$(src gpsd0 counters.bad_format)" = 0 ] || gn_fail "gpsd reports counted as bad"
+[ "$(src counters.bad_format gpsd0)" = 0 ] || gn_fail "gpsd reports counted as bad"
 
 # gpsd goes away ...
 kill "$GPSD_PID"
 wait "$GPSD_PID" 2>/dev/null
-sleep 3
+gone() {
+    state=$(src state gpsd0)
+    [ "$state" = reconnecting ] || [ "$state" = "no data" ]
+}
+gn_wait_for 10 gone || { gn_ctl sources; gn_fail "gpsd source state '$state' while gpsd is down"; }
 gn_ctl sources
-state=$(src gpsd0 state)
-[ "$state" = reconnecting ] || [ "$state" = "no data" ] ||
-    gn_fail "gpsd source state '$state' while gpsd is down"
-shm_before=$(src shm0 samples)
-gpsd_before=$(src gpsd0 samples)
+shm_before=$(src samples shm0)
+gpsd_before=$(src samples gpsd0)
 
 # ... and comes back on the same port: the driver reconnects by itself.
 start_gpsd
 back() {
-    [ "$(src gpsd0 state)" = OK ] && [ "$(src gpsd0 samples)" -ge $((gpsd_before + 3)) ] &&
-        [ "$(src shm0 samples)" -ge $((shm_before + 3)) ]
+    read -r gn gs <<<"$(src samples,state gpsd0)"
+    [ "$gs" = OK ] && [ "${gn:-0}" -ge $((gpsd_before + 3)) ] &&
+        [ "$(src samples shm0)" -ge $((shm_before + 3)) ]
 }
 gn_wait_for 25 back || { gn_ctl sources; gn_fail "no samples again after gpsd restarted"; }
 gn_ctl sources
-[ "$(src gpsd0 counters.reconnect)" -ge 1 ] || gn_fail "the reconnect was not counted"
+[ "$(src counters.reconnect gpsd0)" -ge 1 ] || gn_fail "the reconnect was not counted"
 gn_stop_daemon
-echo "PASS: libgps TOFF ($a s) and SHM ($b s) samples from a real gpsd; gpsd restart survived"
+echo "PASS: libgps TOFF and SHM samples from a real gpsd agree (offset $a s); gpsd restart survived"

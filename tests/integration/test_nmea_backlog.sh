@@ -21,9 +21,7 @@ controlsocket $GN_TMP/ctl.sock
 CONF
 gn_start_daemon "$GN_TMP/gpsntpd.conf"
 
-src() { gn_ctl -j sources | python3 "$GN_SRC/tests/integration/sources.py" "$1"; }
-trk() { gn_ctl -j tracking | python3 "$GN_SRC/tests/integration/sources.py" "$1"; }
-locked() { [ "$(src state)" = OK ] && [ "$(src selected)" = true ]; }
+locked() { [ "$(src state,selected)" = "OK true" ]; }
 gn_wait_for 10 locked || gn_fail "not locked within 10 s"
 stale0=$(src counters.stale)
 steps0=$(grep -c "clock stepped" "$GN_TMP/gpsntpd.log" || true)
@@ -35,7 +33,10 @@ gn_wait_for 25 burst_seen || { gn_ctl sources; gn_fail "the backlog was not refu
 gn_ctl sources
 # Then live cycles again, accepted, and the clock never followed the old seconds.
 samples=$(src samples)
-more() { [ "$(src samples)" -ge $((samples + 3)) ] && locked; }
+more() {
+    read -r n sel st <<<"$(src samples,selected,state)"
+    [ "${n:-0}" -ge $((samples + 3)) ] && [ "$sel" = true ] && [ "$st" = OK ]
+}
 gn_wait_for 10 more || { gn_ctl sources; gn_fail "no live samples after the backlog"; }
 off=$(trk last_offset_s)
 python3 -c "import sys; sys.exit(abs(float('$off')) > 0.05)" ||

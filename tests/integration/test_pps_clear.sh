@@ -26,20 +26,23 @@ CONF
 LD_PRELOAD=$preload ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0 \
     gn_start_daemon "$GN_TMP/gpsntpd.conf" -v
 
-pps() { gn_ctl -j sources | python3 "$GN_SRC/tests/integration/sources.py" "$1" pps0; }
-nmea() { gn_ctl -j sources | python3 "$GN_SRC/tests/integration/sources.py" "$1" nmea0; }
 gn_wait_for 10 grep -q "capturing the clear edge" "$GN_TMP/gpsntpd.log" ||
     gn_fail "the driver does not capture the clear edge"
-leads() { [ "$(pps selected)" = true ] && [ "$(pps samples)" -ge 5 ]; }
+leads() {
+    read -r sel n <<<"$(src selected,samples pps0)"
+    [ "$sel" = true ] && [ "${n:-0}" -ge 5 ]
+}
 gn_wait_for 30 leads || { gn_ctl sources; gn_fail "pps0 does not lead on its clear edges"; }
 gn_ctl sources
 # The clock follows pps0; the NMEA seconds, the independent witness, must agree with it to
 # their own jitter. Assert edges taken for clear ones would put them 0.2 s apart.
-off=$(pps offset_s)
+off=$(src offset_s pps0)
 python3 -c "import sys; sys.exit(abs(float('$off')) > 1e-3)" ||
     gn_fail "pps0's offset $off s"
-settled() { [ "$(nmea samples)" -ge 5 ] &&
-    python3 -c "import sys; sys.exit(abs(float('$(nmea offset_s)')) > 0.02)"; }
-gn_wait_for 20 settled || { gn_ctl sources; gn_fail "nmea0 disagrees with pps0 by $(nmea offset_s) s: the edges are not the clear ones"; }
+settled() {
+    read -r n noff <<<"$(src samples,offset_s nmea0)"
+    [ "${n:-0}" -ge 5 ] && python3 -c "import sys; sys.exit(abs(float('$noff')) > 0.02)"
+}
+gn_wait_for 20 settled || { gn_ctl sources; gn_fail "nmea0 disagrees with pps0 by $noff s: the edges are not the clear ones"; }
 gn_stop_daemon
 echo "PASS: clear reaches the PPS driver; pps0 leads on its clear edges"
