@@ -38,7 +38,7 @@ selected() {
     read -r sel n <<<"$(src selected,samples)"
     [ "$sel" = true ] && [ "${n:-0}" -ge 8 ]
 }
-gn_wait_for 30 selected || { gn_ctl sources; cat "$GN_TMP/gpsfake.log" "$GN_TMP/gpsntpd.log"; gn_fail "no TOFF samples from gpsd through libgps"; }
+gn_wait_for 60 selected || { gn_ctl sources; cat "$GN_TMP/gpsfake.log" "$GN_TMP/gpsntpd.log"; gn_fail "no TOFF samples from gpsd through libgps"; }
 # One TOFF per replayed second, timed against this machine's clock over ten of them: never
 # more than one a second (plus two, which a busy daemon may still have had queued at the
 # first count), and not fewer than one every two seconds (gpsfake, a Python program, paces
