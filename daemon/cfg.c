@@ -533,7 +533,7 @@ static void validate(struct parser *p)
 
 /* The text may hold NUL bytes (a file is read whole): each line is taken by its length, so a
  * NUL is an error on its line and never hides the rest of the file. */
-static int parse_buffer(const char *text, size_t size, const char *name, struct cfg *c, FILE *err)
+int cfg_parse_buffer(const char *text, size_t size, const char *name, struct cfg *c, FILE *err)
 {
     cfg_defaults(c);
     struct parser p = {.c = c, .name = name, .err = err};
@@ -567,7 +567,7 @@ static int parse_buffer(const char *text, size_t size, const char *name, struct 
 
 int cfg_parse_string(const char *text, const char *name, struct cfg *c, FILE *err)
 {
-    return parse_buffer(text, strlen(text), name, c, err);
+    return cfg_parse_buffer(text, strlen(text), name, c, err);
 }
 
 int cfg_parse_file(const char *path, struct cfg *c, FILE *err)
@@ -598,7 +598,7 @@ int cfg_parse_file(const char *path, struct cfg *c, FILE *err)
         }
         return -EFBIG;
     }
-    int errors = parse_buffer(text, n, path, c, err);
+    int errors = cfg_parse_buffer(text, n, path, c, err);
     snprintf(c->path, sizeof(c->path), "%s", path);
     return errors;
 }

@@ -35,6 +35,9 @@ void cfg_defaults(struct cfg *c);
 /* Parse a file (defaults applied first). Errors go to err as "FILE:LINE: message". Returns the
  * number of errors (0 = usable), or -errno when the file cannot be read (also reported). */
 int cfg_parse_file(const char *path, struct cfg *c, FILE *err);
+/* Same, from size bytes that may hold NUL bytes (each is an error on its line); name is used
+ * in messages. */
+int cfg_parse_buffer(const char *text, size_t size, const char *name, struct cfg *c, FILE *err);
 /* Same, from a string; name is used in messages. */
 int cfg_parse_string(const char *text, const char *name, struct cfg *c, FILE *err);
 /* Print the effective configuration as a config file (-n). */

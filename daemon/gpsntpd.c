@@ -156,8 +156,12 @@ static bool state_dir_ok(const char *path, bool is_dir, const char *user)
         slash[slash == dir ? 1 : 0] = '\0'; /* the file's directory ("/" for "/drift") */
     }
     struct stat st;
-    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        log_err("state directory %s: %s", dir, errno != 0 ? strerror(errno) : "not a directory");
+    if (stat(dir, &st) < 0) {
+        log_err("state directory %s: %s", dir, strerror(errno));
+        return false;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        log_err("state directory %s: not a directory", dir);
         return false;
     }
     const struct passwd *pw = user[0] != '\0' ? getpwnam(user) : NULL;

@@ -13,6 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct cfg c, again;
+    /* The bytes as a file holds them, NUL bytes included. */
     char *text = malloc(size + 1);
     if (text == NULL) {
         return 0;
@@ -20,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(text, data, size);
     text[size] = '\0';
     FILE *devnull = fopen("/dev/null", "w");
-    int errors = cfg_parse_string(text, "fuzz.conf", &c, devnull);
+    int errors = cfg_parse_buffer(text, size, "fuzz.conf", &c, devnull);
     if (errors == 0) {
         char *printed = NULL;
         size_t len = 0;

@@ -92,6 +92,8 @@ static void test_errors(void)
     bad("workers 0\n", 1);
     bad("fastpath maybe\n", 1);
     bad("controlsocket relative.sock\n", 1);
+    bad("pidfile relative.pid\n", 1);
+    bad("pidfile\n", 1);
     bad("refclock\n", 1);
     bad("refclock sundial /dev/x\n", 1);
     bad("refclock nmea /dev/x baud 1234\n", 1);
