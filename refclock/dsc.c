@@ -409,6 +409,7 @@ static void publish(struct dsc *d, int64_t mono, int64_t real)
         .now_real_ns = real,
         .maxholdover_s = d->p.maxholdover_s,
         .local_stratum = d->p.local_stratum,
+        .has_references = d->n_src > 0,
         .precision = d->p.precision,
     };
     struct rst_output prev = d->out;
