@@ -307,7 +307,9 @@ static void d_log(struct parser *p, int argc, char **argv)
         }
         p->c->logmask |= STATLOG_BIT(k);
     }
-    p->c->log_line = p->line;
+    if (p->c->log_line == 0) {
+        p->c->log_line = p->line; /* the first, for an error that concerns them all */
+    }
 }
 
 #define SECONDS_DIRECTIVE(fn, name, field, lo, hi)                                              \
