@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "daemon/ctl_render.h"
 #include "daemon/events.h"
 
 static struct events h;
@@ -15,6 +16,42 @@ static void add(int i)
     snprintf(e.message, sizeof(e.message), "event %d", i);
     uint64_t seq = events_add(&h, &e);
     CHECK_INT(seq, e.seq);
+}
+
+/* gpsntpctl events: chronyc-like columns; JSON with every field, strings escaped. */
+static void test_render(void)
+{
+    struct event e[2] = {
+        {.seq = 7, .time_ns = 1767225600LL * 1000000000LL + 250000000, .tag = EVENT_REF_LOST,
+         .severity = EVENT_CRITICAL, .stratum = 1},
+        {.seq = 8, .time_ns = 1767225601LL * 1000000000LL, .tag = EVENT_START,
+         .severity = EVENT_INFO, .stratum = 16},
+    };
+    snprintf(e[0].source, sizeof(e[0].source), "pps0");
+    snprintf(e[0].reference, sizeof(e[0].reference), "pps0");
+    snprintf(e[0].message, sizeof(e[0].message), "pps0 lost (\"quoted\")");
+    snprintf(e[1].message, sizeof(e[1].message), "started");
+    static char text[4096];
+    FILE *f = fmemopen(text, sizeof(text), "w");
+    ctl_render_events(f, e, 2, false);
+    fclose(f);
+    CHECK(strncmp(text, "Time (UTC)", 10) == 0);
+    CHECK(strstr(text, "\n2026-01-01T00:00:00.250Z critical REF_LOST             pps0     "
+                       "pps0 lost (\"quoted\")\n") != NULL);
+    CHECK(strstr(text, "\n2026-01-01T00:00:01.000Z info     START                -        "
+                       "started\n") != NULL);
+    f = fmemopen(text, sizeof(text), "w");
+    ctl_render_events(f, e, 2, true);
+    fclose(f);
+    CHECK(strstr(text, "{\"events\":[{\"seq\":7,\"time\":\"2026-01-01T00:00:00.250Z\","
+                       "\"time_ns\":1767225600250000000,\"severity\":\"critical\","
+                       "\"tag\":\"REF_LOST\",\"source\":\"pps0\",") == text);
+    CHECK(strstr(text, "\"message\":\"pps0 lost (\\\"quoted\\\")\"") != NULL);
+    CHECK(strstr(text, "\"reference\":\"\"}]}\n") != NULL);
+    f = fmemopen(text, sizeof(text), "w");
+    ctl_render_events(f, e, 0, true);
+    fclose(f);
+    CHECK(strcmp(text, "{\"events\":[]}\n") == 0);
 }
 
 int main(void)
@@ -59,5 +96,6 @@ int main(void)
     char last[32];
     snprintf(last, sizeof(last), "event %d", EVENTS_MAX + 40);
     CHECK(n == 5 && out[0].seq == EVENTS_MAX + 36 && strcmp(out[4].message, last) == 0);
+    test_render();
     return check_result();
 }
