@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
+#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -285,7 +285,7 @@ static void start(const struct event *e, unsigned suppressed)
     snprintf(evc.tag, sizeof(evc.tag), "%s", event_tag_name(e->tag));
     /* A pidfd turns readable when the child ends (even if it already has: it is a zombie
      * until reaped). Without one, evc_poll() reaps at the next tick. */
-    evc.pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    evc.pidfd = pidfd_open(pid, 0);
     if (evc.pidfd >= 0 && ev_add_fd(evc.pidfd, POLLIN, on_pidfd, NULL) < 0) {
         close(evc.pidfd);
         evc.pidfd = -1;
