@@ -85,7 +85,7 @@ static void on_hangup_check(void *arg)
         if (r < 0) {
             log_warnx("SIGHUP: cannot reopen the log file: %s", strerror(-r));
         } else {
-            log_info("SIGHUP: log files reopened; configuration changes need a restart");
+            log_info("SIGHUP: log file reopened; configuration changes need a restart");
         }
         mon_reopen();
     }

@@ -19,6 +19,7 @@ static struct {
     struct events hist;
     struct evd_snapshot snap;
     bool command;                     /* an eventcommand is configured */
+    bool logs;                        /* statistics logs are written */
     int64_t last_ref_time_ns;         /* of the last tracking line */
     uint64_t last_samples[RC_MAX_SOURCES];
 } mon;
@@ -106,6 +107,7 @@ int mon_start(const struct cfg *cfg, struct clk *clk)
         if (r < 0) {
             return r;
         }
+        mon.logs = true;
     }
     if (cfg->eventcommand[0] != '\0') {
         evc_init(cfg->eventcommand, 0, clk);
@@ -125,8 +127,8 @@ int mon_start(const struct cfg *cfg, struct clk *clk)
 
 void mon_reopen(void)
 {
-    if (statlog_reopen() == 0) {
-        log_debug("statistics logs reopened");
+    if (mon.logs && statlog_reopen() == 0) {
+        log_info("SIGHUP: statistics logs reopened");
     }
 }
 
@@ -139,6 +141,7 @@ void mon_stop(void)
     }
     statlog_flush();
     statlog_close();
+    mon.logs = false;
 }
 
 const struct events *mon_events(void)
