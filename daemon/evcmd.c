@@ -309,7 +309,9 @@ static void run_pending(void)
         return;
     }
     int64_t mono = clk_now_mono(evc.clk), free_at = 0;
-    if (!rate_ok(mono, &free_at)) {
+    /* A critical event is not held by the rate limit: it is what the command is for, and the
+     * detector's flap limit already bounds how many there can be. */
+    if (evc.pend.severity != EVENT_CRITICAL && !rate_ok(mono, &free_at)) {
         if (evc.retry_timer == 0) {
             evc.retry_timer = ev_add_timer(free_at - mono, on_retry, NULL);
         }

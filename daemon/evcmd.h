@@ -10,8 +10,9 @@
  *
  * The event loop never waits for it: the child is started with posix_spawn and noticed when
  * it ends through a pidfd in the poll set (or at the next tick where pidfds are refused). One
- * runs at a time, at most EVC_MAX_RUNS per EVC_RATE_WINDOW_NS; events that arrive meanwhile
- * are coalesced: the most severe waiting one (the newest among equals) runs next and is told
+ * runs at a time, at most EVC_MAX_RUNS per EVC_RATE_WINDOW_NS (a critical event is not held by
+ * that: the detector's flap limit bounds those already); events that arrive meanwhile are
+ * coalesced: the most severe waiting one (the newest among equals) runs next and is told
  * how many others got no run of their own (GPSNTPD_EVENTS_SUPPRESSED; `gpsntpctl events` has
  * them all). A command still running after the timeout is sent SIGTERM, and SIGKILL
  * EVC_KILL_GRACE_NS later, as a process group.

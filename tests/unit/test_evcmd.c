@@ -216,6 +216,13 @@ static void test_rate_limit(void)
     CHECK(wait_file("q.200", 10));
     CHECK(strcmp(read_file("q.200"), "200 1\n") == 0); /* a warning outranks a later info */
     CHECK(wait_idle(10));
+    /* The window is full again, but a critical event is not held by it. */
+    struct event c = make(202, EVENT_REF_LOST, EVENT_CRITICAL);
+    evc_offer(&c);
+    CHECK(wait_file("q.202", 10));
+    CHECK(wait_idle(10));
+    evc_get_stats(&st);
+    CHECK_INT(st.runs, EVC_MAX_RUNS + 2);
     evc_shutdown();
 }
 
