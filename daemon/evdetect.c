@@ -150,10 +150,10 @@ static bool var_due(struct evd_var *v, int now, int64_t mono, struct out *o, con
         if (!v->flapping) {
             v->flapping = true;
             emit(o, EVENT_FLAPPING, EVENT_WARNING, source,
-                 "%s changed %d times within %lld s: its changes are held back for up to "
+                 "%s%s%s changed %d times within %lld s: its changes are held back for up to "
                  "%lld s",
-                 what, EVD_FLAP_MAX, EVD_FLAP_WINDOW_NS / NT_NS_PER_S,
-                 EVD_FLAP_WINDOW_NS / NT_NS_PER_S);
+                 source, source[0] != '\0' ? ": " : "", what, EVD_FLAP_MAX,
+                 EVD_FLAP_WINDOW_NS / NT_NS_PER_S, EVD_FLAP_WINDOW_NS / NT_NS_PER_S);
         }
     }
     return false;

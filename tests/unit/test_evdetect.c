@@ -380,6 +380,8 @@ static void test_flapping(void)
         flapping += find(EVENT_FLAPPING, "pps0") != NULL;
         if (find(EVENT_FLAPPING, "pps0") != NULL) {
             CHECK(find(EVENT_FLAPPING, "pps0")->severity == EVENT_WARNING);
+            CHECK(strncmp(find(EVENT_FLAPPING, "pps0")->message, "pps0: its state changed 5 "
+                                                                  "times within 300 s", 38) == 0);
         }
     }
     CHECK_INT(reports, EVD_FLAP_MAX);
