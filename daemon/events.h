@@ -63,7 +63,8 @@ struct event {
     char source[16];               /* the reference clock it concerns ("pps0"); "" for the server */
     char message[EVENT_MSG_MAX];   /* one line for people */
     int stratum;                   /* the served stratum once it happened (16: unsynchronized) */
-    char reference[16];            /* the reference the clock follows then ("" when none) */
+    char reference[16];            /* the reference the clock follows then (in holdover: the
+                                      last one; "" when none) */
 };
 
 #define EVENTS_MAX 256
