@@ -57,6 +57,7 @@ static struct {
     int n_src;
     int tick_timer;
     int64_t last_valid_ref_ns;
+    struct rc_observer obs;
 } rc;
 
 static struct rc_src *src_of(struct drv_src *d)
@@ -356,6 +357,9 @@ static void on_tick(void *arg)
     if (rc.dsc.ticks % LASTTIME_EVERY_TICKS == 0) {
         save_lasttime();
     }
+    if (rc.obs.tick != NULL) {
+        rc.obs.tick(rc.obs.arg, mono, clk_now(rc.clk)); /* after a step, if any */
+    }
     /* Tick on the second boundary of the monotonic clock, so ticks do not drift. */
     int64_t next = NT_NS_PER_S - clk_now_mono(rc.clk) % NT_NS_PER_S;
     rc.tick_timer = ev_add_timer(next, on_tick, NULL);
@@ -526,6 +530,12 @@ void rc_shutdown(void)
     save_drift();
     save_lasttime();
     rc.n_src = 0;
+}
+
+void rc_set_observer(const struct rc_observer *o)
+{
+    rc.obs = o != NULL ? *o : (struct rc_observer){0};
+    dsc_set_sample_hook(&rc.dsc, rc.obs.sample, rc.obs.arg);
 }
 
 void rc_request_makestep(void)
