@@ -112,12 +112,20 @@ int ntske_check(const struct ntske_params *p, FILE *err)
     return 0;
 }
 
+static void set_flags(int fd)
+{
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
+
 static int listen_on(const struct sockaddr *sa, socklen_t len)
 {
-    int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    /* No type flags, as everywhere in the tree (clknetsim does not intercept them). */
+    int fd = socket(sa->sa_family, SOCK_STREAM, 0);
     if (fd < 0) {
         return -errno;
     }
+    set_flags(fd);
     int one = 1;
     /* SO_REUSEADDR for TCP only lets a restart bind over TIME_WAIT connections. */
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -220,10 +228,11 @@ static void conn_close(struct conn *c)
 
 static void accept_one(int lfd, int64_t now)
 {
-    int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept(lfd, NULL, NULL);
     if (fd < 0) {
         return;
     }
+    set_flags(fd);
     struct conn *c = NULL;
     for (int i = 0; i < ke.max_conns && c == NULL; i++) {
         if (ke.conns[i].state == C_FREE) {
