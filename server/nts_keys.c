@@ -124,7 +124,9 @@ bool ntsk_parse(const char *text, struct ntsck_raw *raw)
 
 static void publish(void)
 {
-    nk.raw.generation++;
+    /* From the published counter, not nk.raw's: a re-init (tests) clears nk.raw, and a reader
+     * must never see an old generation number come back. */
+    nk.raw.generation = atomic_load_explicit(&published_generation, memory_order_relaxed) + 1;
     seqlock_write(&published, &nk.raw);
     atomic_store_explicit(&published_generation, nk.raw.generation, memory_order_release);
 }

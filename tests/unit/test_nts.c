@@ -6,7 +6,10 @@
  * and decrypted, new cookies open, reply never longer than the request, NTSN for a bad cookie
  * or authenticator), the NTS-KE record parser and builder, and the key file's format.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "server/nts_cookie.h"
@@ -291,11 +294,55 @@ static void test_key_file(void)
     CHECK_INT(ntsk_format(&raw, text, 40), 0);
 }
 
+/* Rotation and persistence: a rotation adds a key in front and keeps the old ones (cookies of
+ * the old key still open), the file is 0600 and a restart reads the same keys back. */
+static void test_rotation(void)
+{
+    char dir[] = "/tmp/test_nts.XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    int64_t now = 1790000000;
+    CHECK_INT(ntsk_init(dir, 3600, now), 0);
+    struct ntsk_cache cache = {0};
+    const struct ntsck_set *set = ntsk_get(&cache);
+    CHECK(set != NULL && set->n == 1);
+    uint8_t k[32], nonce[16] = {0}, cookie[NTS_COOKIE_LEN], a[32], b[32];
+    memset(k, 0x12, sizeof(k));
+    CHECK(ntsck_seal(set, nonce, k, k, cookie));
+    CHECK(!ntsk_rotate_if_due(now + 3599));
+    CHECK_INT(ntsk_next_rotation_s(now + 3599), 1);
+    for (int i = 1; i <= NTSCK_MAX_KEYS + 1; i++) {
+        CHECK(ntsk_rotate_if_due(now + 3600 * i));
+        set = ntsk_get(&cache);
+        CHECK_INT(set->n, i + 1 < NTSCK_MAX_KEYS ? i + 1 : NTSCK_MAX_KEYS);
+        /* The first cookie lives while its key is among the kept ones. */
+        CHECK_INT(ntsck_open(set, cookie, sizeof(cookie), a, b), i < NTSCK_MAX_KEYS);
+    }
+    char path[64];
+    snprintf(path, sizeof(path), "%s/%s", dir, NTSK_FILE);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    uint32_t newest = set->keys[0].id;
+    /* A restart within the rotation period: the same keys. */
+    CHECK_INT(ntsk_init(dir, 3600, now + 3600 * (NTSCK_MAX_KEYS + 1) + 10), 0);
+    set = ntsk_get(&cache);
+    CHECK(set->n == NTSCK_MAX_KEYS && set->keys[0].id == newest);
+    /* A damaged file: new keys, no crash. */
+    FILE *f = fopen(path, "w");
+    fputs("gpsntpd-ntskeys 1\nnonsense\n", f);
+    fclose(f);
+    CHECK_INT(ntsk_init(dir, 3600, now), 0);
+    set = ntsk_get(&cache);
+    CHECK(set->n == 1 && set->keys[0].id != newest);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     test_cookies();
     test_server_nts();
     test_ke_proto();
     test_key_file();
+    test_rotation();
     return check_result();
 }
