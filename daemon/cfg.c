@@ -52,6 +52,7 @@ void cfg_defaults(struct cfg *c)
 {
     memset(c, 0, sizeof(*c));
     udp_params_defaults(&c->udp);
+    ntske_params_defaults(&c->nts);
     rc_params_defaults(&c->rc);
     snprintf(c->controlsocket, sizeof(c->controlsocket), "/run/gpsntpd/gpsntpd.sock");
     snprintf(c->pidfile, sizeof(c->pidfile), "/run/gpsntpd/gpsntpd.pid");
@@ -312,6 +313,30 @@ static void d_log(struct parser *p, int argc, char **argv)
     }
 }
 
+PATH_DIRECTIVE(d_keyfile, "keyfile", udp.keyfile)
+PATH_DIRECTIVE(d_ntsserverkey, "ntsserverkey", nts.key)
+PATH_DIRECTIVE(d_ntsdumpdir, "ntsdumpdir", nts.dumpdir)
+
+static void d_ntsservercert(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "ntsservercert", argc, 1, 1)) {
+        get_path(p, "ntsservercert", argv[0], p->c->nts.cert, sizeof(p->c->nts.cert));
+        p->c->nts.line = p->line;
+    }
+}
+
+#define INT_DIRECTIVE(fn, name, field, lo, hi)                                                  \
+    static void fn(struct parser *p, int argc, char **argv)                                     \
+    {                                                                                           \
+        if (want_args(p, name, argc, 1, 1)) {                                                   \
+            get_int(p, name, argv[0], lo, hi, &p->c->field);                                    \
+        }                                                                                       \
+    }
+INT_DIRECTIVE(d_ntsport, "ntsport", nts.port, 0, 65535)
+INT_DIRECTIVE(d_ntsrotate, "ntsrotate", nts.rotate_s, 60, 365 * 86400)
+INT_DIRECTIVE(d_ntsmaxconns, "ntsmaxconns", nts.max_conns, 1, 1000)
+INT_DIRECTIVE(d_ntstimeout, "ntstimeout", nts.timeout_ms, 100, 60000)
+
 #define SECONDS_DIRECTIVE(fn, name, field, lo, hi)                                              \
     static void fn(struct parser *p, int argc, char **argv)                                     \
     {                                                                                           \
@@ -456,6 +481,7 @@ static const struct directive directives[] = {
     {"eventcommand", d_eventcommand},
     {"fastpath", d_fastpath},
     {"jumppersist", d_jumppersist},
+    {"keyfile", d_keyfile},
     {"leapseclist", d_leapseclist},
     {"local", d_local},
     {"log", d_log},
@@ -466,6 +492,13 @@ static const struct directive directives[] = {
     {"maxjump", d_maxjump},
     {"maxslewrate", d_maxslewrate},
     {"mindate", d_mindate},
+    {"ntsdumpdir", d_ntsdumpdir},
+    {"ntsmaxconns", d_ntsmaxconns},
+    {"ntsport", d_ntsport},
+    {"ntsrotate", d_ntsrotate},
+    {"ntsservercert", d_ntsservercert},
+    {"ntsserverkey", d_ntsserverkey},
+    {"ntstimeout", d_ntstimeout},
     {"pidfile", d_pidfile},
     {"port", d_port},
     {"ratelimit", d_ratelimit},
@@ -560,6 +593,10 @@ static void validate(struct parser *p)
     if (c->udp.workers > 1 && !c->udp.fastpath) {
         error(p, "workers %d needs fastpath on (worker threads are the fast path)",
               c->udp.workers);
+    }
+    p->line = c->nts.line;
+    if ((c->nts.cert[0] != '\0') != (c->nts.key[0] != '\0')) {
+        error(p, "NTS needs both ntsservercert and ntsserverkey");
     }
     p->line = c->user_line;
     const struct passwd *pw = c->user[0] != '\0' ? getpwnam(c->user) : NULL;
@@ -690,6 +727,18 @@ void cfg_print(const struct cfg *c, FILE *out)
         fprintf(out, "local stratum %d\n", c->rc.local_stratum);
     }
     fprintf(out, "workers %d\nfastpath %s\n", c->udp.workers, c->udp.fastpath ? "on" : "off");
+    if (c->udp.keyfile[0]) {
+        fprintf(out, "keyfile %s\n", c->udp.keyfile);
+    }
+    if (ntske_enabled(&c->nts)) {
+        fprintf(out, "ntsservercert %s\nntsserverkey %s\nntsport %d\nntsrotate %d\n"
+                     "ntsmaxconns %d\nntstimeout %d\n",
+                c->nts.cert, c->nts.key, c->nts.port, c->nts.rotate_s, c->nts.max_conns,
+                c->nts.timeout_ms);
+        if (c->nts.dumpdir[0]) {
+            fprintf(out, "ntsdumpdir %s\n", c->nts.dumpdir);
+        }
+    }
     fprintf(out, "controlsocket %s\npidfile %s\n", c->controlsocket, c->pidfile);
     if (c->user[0]) {
         fprintf(out, "user %s\n", c->user);

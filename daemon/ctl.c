@@ -119,7 +119,9 @@ static size_t run_command(char *line, bool may_control)
     } else if (strcmp(cmd, "serverstats") == 0) {
         struct srv_counters c;
         udp_get_counters(&c);
-        ctl_render_serverstats(out, &c, json);
+        struct ntske_counters ke;
+        ntske_get_counters(&ke);
+        ctl_render_serverstats(out, &c, &ke, json);
     } else if (strcmp(cmd, "clients") == 0) {
         static struct udp_client_stat c[64];
         size_t n = udp_get_clients(c, 64);

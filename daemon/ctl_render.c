@@ -233,8 +233,13 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
     fprintf(out, "\n* selected   ! held off by the jump guard   x noselect\n");
 }
 
-void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
+void ctl_render_serverstats(FILE *out, const struct srv_counters *c,
+                            const struct ntske_counters *ke, bool json)
 {
+    struct ntske_counters none = {0};
+    if (ke == NULL) {
+        ke = &none;
+    }
     if (json) {
         fprintf(out, "{\"received\":%llu,\"answered\":%llu,\"denied\":%llu,\"ratelimited\":%llu,"
                      "\"kod_sent\":%llu,\"send_errors\":%llu,\"batch_fallbacks\":%llu,\"dropped\":{",
@@ -246,7 +251,16 @@ void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
             fprintf(out, "%s\"%s\":%llu", d > 1 ? "," : "", srv_drop_name(d),
                     (unsigned long long)c->dropped[d]);
         }
-        fprintf(out, "}}\n");
+        fprintf(out, "},\"auth_mac_answered\":%llu,\"auth_crypto_naks\":%llu,"
+                     "\"nts_answered\":%llu,\"nts_naks\":%llu,\"ntske_accepted\":%llu,"
+                     "\"ntske_refused\":%llu,\"ntske_sessions\":%llu,"
+                     "\"ntske_tls_failures\":%llu,\"ntske_bad_requests\":%llu,"
+                     "\"ntske_timeouts\":%llu}\n",
+                (unsigned long long)c->auth_mac_answered, (unsigned long long)c->auth_crypto_naks,
+                (unsigned long long)c->nts_answered, (unsigned long long)c->nts_naks,
+                (unsigned long long)ke->accepted, (unsigned long long)ke->refused,
+                (unsigned long long)ke->sessions, (unsigned long long)ke->tls_failures,
+                (unsigned long long)ke->bad_requests, (unsigned long long)ke->timeouts);
         return;
     }
     fprintf(out, "NTP packets received       : %llu\n", (unsigned long long)c->received);
@@ -261,6 +275,16 @@ void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
         snprintf(label, sizeof(label), "NTP dropped (%s)", srv_drop_name(d));
         fprintf(out, "%-27s: %llu\n", label, (unsigned long long)c->dropped[d]);
     }
+    fprintf(out, "Authenticated NTP (MAC)    : %llu\n", (unsigned long long)c->auth_mac_answered);
+    fprintf(out, "Crypto-NAKs sent           : %llu\n", (unsigned long long)c->auth_crypto_naks);
+    fprintf(out, "NTS-protected NTP          : %llu\n", (unsigned long long)c->nts_answered);
+    fprintf(out, "NTS NAKs sent              : %llu\n", (unsigned long long)c->nts_naks);
+    fprintf(out, "NTS-KE connections accepted: %llu\n", (unsigned long long)ke->accepted);
+    fprintf(out, "NTS-KE connections refused : %llu\n", (unsigned long long)ke->refused);
+    fprintf(out, "NTS-KE sessions            : %llu\n", (unsigned long long)ke->sessions);
+    fprintf(out, "NTS-KE TLS failures        : %llu\n", (unsigned long long)ke->tls_failures);
+    fprintf(out, "NTS-KE bad requests        : %llu\n", (unsigned long long)ke->bad_requests);
+    fprintf(out, "NTS-KE timeouts            : %llu\n", (unsigned long long)ke->timeouts);
 }
 
 void ctl_render_clients(FILE *out, const struct udp_client_stat *c, size_t n, bool json)

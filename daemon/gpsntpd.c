@@ -26,6 +26,8 @@
 #include "daemon/privdrop.h"
 #include "daemon/service.h"
 #include "refclock/rc.h"
+#include "server/keys.h"
+#include "server/nts_ke.h"
 #include "server/udp.h"
 
 #define DEFAULT_CONFIG "/etc/gpsntpd.conf"
@@ -183,6 +185,27 @@ static bool state_dir_ok(const char *path, bool is_dir, const char *user, const 
     return ok;
 }
 
+/* The key file and the NTS certificate and key: checked (and the keys loaded) before start-up,
+ * errors naming the file and line. */
+static int load_secrets(struct cfg *cfg, struct keytab *keys)
+{
+    if (cfg->udp.keyfile[0] != '\0') {
+        int errors = keytab_load(cfg->udp.keyfile, keys, stderr);
+        if (errors != 0) {
+            fprintf(stderr, "gpsntpd: keyfile %s is unusable\n", cfg->udp.keyfile);
+            return -1;
+        }
+        cfg->udp.keys = keys;
+    }
+    if (ntske_enabled(&cfg->nts)) {
+        if (ntske_check(&cfg->nts, stderr) < 0) {
+            return -1;
+        }
+        cfg->udp.nts = true;
+    }
+    return 0;
+}
+
 /* Open everything that needs root, become a daemon, drop privileges, start serving. */
 static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
 {
@@ -211,6 +234,9 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
         rc_start() < 0) {
         return -1;
     }
+    if (ntske_enabled(&cfg->nts) && ntske_open(&cfg->nts, &cfg->udp, clk) < 0) {
+        return -1;
+    }
     if (!o->foreground && daemon(0, 0) < 0) {
         log_warn("cannot become a daemon");
         return -1;
@@ -223,7 +249,7 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
     if (mon_start(cfg, clk) < 0) {
         return -1;
     }
-    if (udp_start() < 0 || ctl_start() < 0) {
+    if (udp_start() < 0 || ctl_start() < 0 || (ntske_enabled(&cfg->nts) && ntske_start() < 0)) {
         return -1;
     }
     ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
@@ -249,6 +275,11 @@ int main(int argc, char **argv)
         }
         return 1;
     }
+    /* Secrets are read here, as root, before any privilege drop; -n checks them too. */
+    static struct keytab keys;
+    if (load_secrets(&cfg, &keys) < 0) {
+        return 1;
+    }
     if (o.check_only) {
         cfg_print(&cfg, stdout);
         return 0;
@@ -268,7 +299,9 @@ int main(int argc, char **argv)
     }
     log_info("exiting");
     svc_stopping();
+    ntske_stop();
     udp_stop();
+    keytab_free(&keys);
     ctl_close();
     mon_stop();
     rc_shutdown();

@@ -217,8 +217,28 @@ static void test_monitoring(void)
     bad("eventcommand /bin/true /bin/false\n", 1);
 }
 
+/* Issue 15: keyfile and the NTS directives; NTS needs both certificate and key. */
+static void test_auth_directives(void)
+{
+    CHECK_INT(parse("keyfile /etc/k\nntsservercert /c.pem\nntsserverkey /k.pem\nntsport 4461\n"
+                    "ntsdumpdir /var/lib/g\nntsrotate 3600\nntsmaxconns 8\nntstimeout 500\n"), 0);
+    CHECK(strcmp(c.udp.keyfile, "/etc/k") == 0 && ntske_enabled(&c.nts));
+    CHECK(c.nts.port == 4461 && c.nts.rotate_s == 3600 && c.nts.max_conns == 8 &&
+          c.nts.timeout_ms == 500 && strcmp(c.nts.dumpdir, "/var/lib/g") == 0);
+    CHECK_INT(parse("port 1\n"), 0);
+    CHECK(!ntske_enabled(&c.nts) && c.nts.port == 4460 && c.nts.rotate_s == 86400 &&
+          c.udp.keyfile[0] == '\0');
+    bad("keyfile keys\n", 1);
+    bad("\nntsservercert /c.pem\n", 2); /* no key */
+    bad("ntsport 70000\n", 1);
+    bad("ntsrotate 10\n", 1);
+    bad("ntsmaxconns 0\n", 1);
+    bad("ntstimeout 5\n", 1);
+}
+
 int main(void)
 {
+    test_auth_directives();
     test_good();
     test_errors();
     test_round_trip();
