@@ -10,25 +10,8 @@
 #include <string.h>
 
 #include "common/ntime.h"
+#include "common/ntp_wire.h"
 #include "server/nts_ef.h"
-
-/* Header field offsets (RFC 5905 figure 8). */
-#define OFF_LVM 0
-#define OFF_STRATUM 1
-#define OFF_POLL 2
-#define OFF_PRECISION 3
-#define OFF_ROOT_DELAY 4
-#define OFF_ROOT_DISP 8
-#define OFF_REFID 12
-#define OFF_REF_TS 16
-#define OFF_ORIGIN_TS 24
-#define OFF_RX_TS 32
-#define OFF_TX_TS 40
-
-#define MODE_SYMMETRIC_ACTIVE 1
-#define MODE_SYMMETRIC_PASSIVE 2
-#define MODE_CLIENT 3
-#define MODE_SERVER 4
 
 /*
  * The poll exponent we echo is clamped to RFC 5905's MINPOLL..MAXPOLL (appendix A.1.1: 4 and
@@ -49,36 +32,6 @@
 #define NAK_LEN 4
 /* RFC 7822 section 3: an extension field is at least 16 bytes. */
 #define EF_MIN_LEN 16
-
-/* --- packet helpers -------------------------------------------------------------------- */
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
-
-/* 2^e as a double, built from its bits: e is an int8, always a normal exponent. */
-static inline double pow2(int e)
-{
-    uint64_t bits = (uint64_t)(e + 1023) << 52;
-    double d;
-    memcpy(&d, &bits, sizeof(d));
-    return d;
-}
 
 static inline uint8_t clamp_poll(uint8_t raw)
 {
@@ -136,7 +89,7 @@ static int parse_tail(const uint8_t *req, size_t len, int version, enum tail *ta
         *mac_off = pos;
         return 0;
     }
-    if (rest == NAK_LEN && get32(req + pos) == 0) {
+    if (rest == NAK_LEN && ntw_get32(req + pos) == 0) {
         *tail = TAIL_NAK;
         return 0;
     }
@@ -162,15 +115,15 @@ static int check_request(const uint8_t *req, size_t len, enum tail *tail, size_t
         *why = SRV_DROP_SHORT;
         return 0;
     }
-    int version = (req[OFF_LVM] >> 3) & 7;
-    int mode = req[OFF_LVM] & 7;
+    int version = (req[NTW_OFF_LVM] >> 3) & 7;
+    int mode = req[NTW_OFF_LVM] & 7;
     if (version < 1 || version > 4) {
         *why = SRV_DROP_VERSION;
         return 0;
     }
-    if (mode != MODE_CLIENT && mode != MODE_SYMMETRIC_ACTIVE) {
-        bool kod = (mode == MODE_SERVER || mode == MODE_SYMMETRIC_PASSIVE) &&
-                   req[OFF_STRATUM] == 0;
+    if (mode != NTW_MODE_CLIENT && mode != NTW_MODE_SYMMETRIC_ACTIVE) {
+        bool kod = (mode == NTW_MODE_SERVER || mode == NTW_MODE_SYMMETRIC_PASSIVE) &&
+                   req[NTW_OFF_STRATUM] == 0;
         *why = kod ? SRV_DROP_KOD : SRV_DROP_MODE;
         return 0;
     }
@@ -185,7 +138,7 @@ static int check_request(const uint8_t *req, size_t len, enum tail *tail, size_t
         *why = SRV_DROP_AUTH;
         return 0;
     }
-    return mode == MODE_CLIENT ? MODE_SERVER : MODE_SYMMETRIC_PASSIVE;
+    return mode == NTW_MODE_CLIENT ? NTW_MODE_SERVER : NTW_MODE_SYMMETRIC_PASSIVE;
 }
 
 /*
@@ -226,18 +179,18 @@ size_t srv_handle_auth(const struct rst_state *st, const struct srv_auth *auth,
     if (seal->authn == SRV_AUTHN_NTS_NAK) {
         /* RFC 8915 section 5.7: a kiss (LI 3, stratum 0, NTSN) echoing the origin and the
          * unique identifier (already copied after the header), nothing else. */
-        int version = (req[OFF_LVM] >> 3) & 7;
+        int version = (req[NTW_OFF_LVM] >> 3) & 7;
         memset(out, 0, SRV_PKT_LEN);
-        out[OFF_LVM] = (uint8_t)(RST_LEAP_ALARM << 6 | version << 3 | reply_mode);
-        out[OFF_POLL] = clamp_poll(req[OFF_POLL]);
-        put32(out + OFF_REFID, RST_REFID('N', 'T', 'S', 'N'));
-        memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
+        out[NTW_OFF_LVM] = (uint8_t)(RST_LEAP_ALARM << 6 | version << 3 | reply_mode);
+        out[NTW_OFF_POLL] = clamp_poll(req[NTW_OFF_POLL]);
+        ntw_put32(out + NTW_OFF_REFID, RST_REFID('N', 'T', 'S', 'N'));
+        memcpy(out + NTW_OFF_ORIGIN_TS, req + NTW_OFF_TX_TS, 8);
         return reply_len;
     }
 
-    int version = (req[OFF_LVM] >> 3) & 7;
+    int version = (req[NTW_OFF_LVM] >> 3) & 7;
     int leap = st->synced ? (int)st->leap & 3 : RST_LEAP_ALARM;
-    out[OFF_LVM] = (uint8_t)(leap << 6 | version << 3 | reply_mode);
+    out[NTW_OFF_LVM] = (uint8_t)(leap << 6 | version << 3 | reply_mode);
     /*
      * Unsynchronized: stratum 16 on the wire, as the issue specifies. RFC 5905 section 7.3
      * calls it "customary" to map 16 to 0 in packets, and both ntpd (STRATUM_TO_PKT) and
@@ -246,9 +199,9 @@ size_t srv_handle_auth(const struct rst_state *st, const struct srv_auth *auth,
      * a 16 s root dispersion make every client (ntpd, chrony, sntp, ntpdig, ntpdate) reject the
      * answer as unsynchronized either way.
      */
-    out[OFF_STRATUM] = st->synced ? st->stratum : STRATUM_UNSYNC;
-    out[OFF_POLL] = clamp_poll(req[OFF_POLL]);
-    out[OFF_PRECISION] = (uint8_t)st->precision;
+    out[NTW_OFF_STRATUM] = st->synced ? st->stratum : STRATUM_UNSYNC;
+    out[NTW_OFF_POLL] = clamp_poll(req[NTW_OFF_POLL]);
+    out[NTW_OFF_PRECISION] = (uint8_t)st->precision;
 
     /*
      * Root dispersion (RFC 5905 section 10): the dispersion at the last update, grown by the
@@ -264,24 +217,24 @@ size_t srv_handle_auth(const struct rst_state *st, const struct srv_auth *auth,
             /* In double before subtracting: arbitrary inputs cannot overflow. */
             age_s = ((double)rx_ns - (double)st->ref_time_ns) * 1e-9;
         }
-        disp = st->root_disp_s + rate * age_s + pow2(st->precision);
+        disp = st->root_disp_s + rate * age_s + ntw_log2_s(st->precision);
         if (!(disp < MAX_DISP_S)) {
             disp = MAX_DISP_S;
         }
     }
-    put32(out + OFF_ROOT_DELAY, nt_to_ntp_short(st->synced ? st->root_delay_s : 0.0));
-    put32(out + OFF_ROOT_DISP, nt_to_ntp_short(disp));
-    put32(out + OFF_REFID, st->synced ? st->refid : 0);
+    ntw_put32(out + NTW_OFF_ROOT_DELAY, nt_to_ntp_short(st->synced ? st->root_delay_s : 0.0));
+    ntw_put32(out + NTW_OFF_ROOT_DISP, nt_to_ntp_short(disp));
+    ntw_put32(out + NTW_OFF_REFID, st->synced ? st->refid : 0);
     /* The last update, even when unsynchronized now: it tells how stale we are. */
-    put64(out + OFF_REF_TS, st->ref_time_ns != 0 ? nt_to_ntp64(st->ref_time_ns) : 0);
+    ntw_put64(out + NTW_OFF_REF_TS, st->ref_time_ns != 0 ? nt_to_ntp64(st->ref_time_ns) : 0);
     /* Origin: the client's transmit timestamp byte for byte (it matches on the raw bits). */
-    memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
-    put64(out + OFF_RX_TS, nt_to_ntp64(rx_ns));
-    memset(out + OFF_TX_TS, 0, 8);
+    memcpy(out + NTW_OFF_ORIGIN_TS, req + NTW_OFF_TX_TS, 8);
+    ntw_put64(out + NTW_OFF_RX_TS, nt_to_ntp64(rx_ns));
+    memset(out + NTW_OFF_TX_TS, 0, 8);
     if (seal->authn == SRV_AUTHN_CRYPTO_NAK) {
         memset(out + SRV_PKT_LEN, 0, NAK_LEN);
     } else if (seal->authn == SRV_AUTHN_MAC) {
-        put32(out + SRV_PKT_LEN, seal->key->id);
+        ntw_put32(out + SRV_PKT_LEN, seal->key->id);
     }
     return reply_len;
 }
@@ -364,7 +317,7 @@ static int authenticate(const struct srv_auth *auth, const uint8_t *req, size_t 
          * authenticate it rather than retrying into silence. Both are answered: the NAK (52
          * bytes) is shorter than any MAC'd request (68+).
          */
-        uint32_t id = get32(req + mac_off);
+        uint32_t id = ntw_get32(req + mac_off);
         const struct key *k = auth != NULL ? keytab_find(auth->keys, id) : NULL;
         if (k != NULL && key_verify(k, req, mac_off, req + mac_off + 4, len - mac_off - 4)) {
             seal->authn = SRV_AUTHN_MAC;
@@ -403,7 +356,7 @@ void srv_seal(const struct srv_seal *seal, uint8_t *reply, size_t len)
 
 void srv_set_tx(uint8_t *reply, int64_t tx_ns)
 {
-    put64(reply + OFF_TX_TS, nt_to_ntp64(tx_ns));
+    ntw_put64(reply + NTW_OFF_TX_TS, nt_to_ntp64(tx_ns));
 }
 
 size_t srv_kod_rate(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
@@ -423,10 +376,10 @@ size_t srv_kod_rate(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
      * and srv_set_tx fills the transmit timestamp; the rest carries no time.
      */
     memset(out, 0, SRV_PKT_LEN);
-    int version = (req[OFF_LVM] >> 3) & 7;
-    out[OFF_LVM] = (uint8_t)(RST_LEAP_ALARM << 6 | version << 3 | reply_mode);
-    out[OFF_POLL] = clamp_poll(req[OFF_POLL]);
-    put32(out + OFF_REFID, RST_REFID('R', 'A', 'T', 'E'));
-    memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
+    int version = (req[NTW_OFF_LVM] >> 3) & 7;
+    out[NTW_OFF_LVM] = (uint8_t)(RST_LEAP_ALARM << 6 | version << 3 | reply_mode);
+    out[NTW_OFF_POLL] = clamp_poll(req[NTW_OFF_POLL]);
+    ntw_put32(out + NTW_OFF_REFID, RST_REFID('R', 'A', 'T', 'E'));
+    memcpy(out + NTW_OFF_ORIGIN_TS, req + NTW_OFF_TX_TS, 8);
     return SRV_PKT_LEN;
 }
