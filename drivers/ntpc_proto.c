@@ -112,13 +112,14 @@ void ntpc_set_tx_time(struct ntpc_assoc *a, uint64_t tx_field, int64_t tx_ns)
     if (tx_field == 0) {
         return;
     }
-    /* The kernel stamps after we read the clock: never earlier, never seconds later. */
+    /* The kernel stamps microseconds from our own reading, never seconds (else ignored). Both
+     * places may hold the request: the reply may have come before the error queue's stamp. */
     if (tx_field == a->tx_field && tx_ns >= a->tx_ns - max_late_ns &&
         tx_ns <= a->tx_ns + max_late_ns) {
         a->tx_ns = tx_ns;
-    } else if (a->have_prev && tx_field == a->prev_tx_field &&
-               tx_ns >= a->prev_tx_ns - max_late_ns && tx_ns <= a->prev_tx_ns + max_late_ns) {
-        /* The reply came before the error queue gave the stamp: fix the exchange it joined. */
+    }
+    if (a->have_prev && tx_field == a->prev_tx_field && tx_ns >= a->prev_tx_ns - max_late_ns &&
+        tx_ns <= a->prev_tx_ns + max_late_ns) {
         a->prev_tx_ns = tx_ns;
     }
 }

@@ -166,8 +166,8 @@ size_t ntpc_request(struct ntpc_assoc *a, const struct ntpc_self *self, int8_t p
 /*
  * The kernel's transmit timestamp of a request whose transmit field was tx_field (read back
  * from the error queue). Updates T1 of the outstanding request or of the previous exchange;
- * ignored when it matches neither. A timestamp more than MAXDISP after the one first recorded
- * is ignored too: the kernel's is later than ours by microseconds, never seconds.
+ * ignored when it matches neither. A timestamp more than MAXDISP away from the one recorded
+ * is ignored too: the kernel's differs from our reading by microseconds, never seconds.
  */
 void ntpc_set_tx_time(struct ntpc_assoc *a, uint64_t tx_field, int64_t tx_ns);
 
