@@ -80,13 +80,16 @@ bool ntpc_filter_add(struct ntpc_filter *f, const struct ntpc_sample *s, int64_t
     if (jitter < best->disp_s) {
         jitter = best->disp_s;
     }
+    /* The spike test uses the jitter known before this sample (ntpd's peer jitter): the new
+     * one is measured around the candidate itself and would excuse any spike. */
+    double gate_jitter = f->jitter_s > best->disp_s ? f->jitter_s : best->disp_s;
     f->jitter_s = jitter;
 
     if (f->last_used_ns != 0 && best->t_ns <= f->last_used_ns) {
         return false; /* nothing newer than what was used already */
     }
-    if (f->last_used_ns != 0 && !f->spike_pending &&
-        fabs(nt_to_s(best->offset_ns - f->last_offset_ns)) > NTPC_SGATE * jitter) {
+    if (f->last_used_ns != 0 && !f->spike_pending && n >= NTPC_SPIKE_MIN_N &&
+        fabs(nt_to_s(best->offset_ns - f->last_offset_ns)) > NTPC_SGATE * gate_jitter) {
         f->spike_pending = true;
         f->spikes++;
         return false;

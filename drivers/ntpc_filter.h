@@ -10,8 +10,9 @@
  *
  * Popcorn spikes: suppressed as ntpd does (the reference implementation of RFC 5905, not the
  * RFC text): a chosen sample whose offset differs from the last one used by more than
- * SGATE (3) times the jitter is dropped, unless the previous choice was also dropped that way
- * (a real step is followed on the second sample). chrony instead runs a median filter and a
+ * SGATE (3) times the jitter known before it is dropped, unless the previous choice was also dropped that way
+ * (a real step is followed on the second sample), and only once 4 samples give the jitter a
+ * meaning (at start the jitter is only our precision: every change would look a spike). chrony instead runs a median filter and a
  * regression over many samples with an outlier test (sourcestats.c); that is a larger machine
  * than the issue asks for, and the selection's intersection catches a lying source anyway.
  * A chosen sample is used only if it is newer than the last one used (RFC 5905: "the sample
@@ -31,6 +32,7 @@
 
 #define NTPC_FILTER_N 8
 #define NTPC_SGATE 3.0
+#define NTPC_SPIKE_MIN_N 4 /* no spike test before the jitter rests on this many samples */
 
 struct ntpc_stage {
     bool used;           /* a sample is there */
