@@ -9,12 +9,13 @@
  * as MAXDISP), the jitter the RMS of the kept offsets around the chosen one.
  *
  * Popcorn spikes: suppressed as ntpd does (the reference implementation of RFC 5905, not the
- * RFC text): a chosen sample whose offset differs from the last one used by more than
- * SGATE (3) times the jitter known before it is dropped, unless the previous choice was also dropped that way
- * (a real step is followed on the second sample), and only once 4 samples give the jitter a
- * meaning (at start the jitter is only our precision: every change would look a spike). chrony instead runs a median filter and a
- * regression over many samples with an outlier test (sourcestats.c); that is a larger machine
- * than the issue asks for, and the selection's intersection catches a lying source anyway.
+ * RFC text): a chosen sample whose offset differs from the last one used by more than SGATE
+ * (3) times the jitter known before it is dropped, unless the previous choice was also dropped
+ * that way (a real step is followed on the second sample), and only once 4 samples give the
+ * jitter a meaning (at start the jitter is only our precision: every change would look a
+ * spike). chrony instead runs a median filter and a regression over many samples with an
+ * outlier test (sourcestats.c); that is a larger machine than the issue asks for, and the
+ * selection's intersection catches a lying source anyway.
  * A chosen sample is used only if it is newer than the last one used (RFC 5905: "the sample
  * is not used if it is older than the last one"), so a low-delay sample is not counted twice.
  *

@@ -245,6 +245,22 @@ enum ntpc_result ntpc_process(struct ntpc_assoc *a, const uint8_t *pkt, size_t l
     if (!ntpc_compute(t1, t2, t3, t4, a->precision, remote_prec, &m)) {
         return NTPC_REJ_TIMES;
     }
+    m.root_delay_s = root_delay_s + nt_to_s(m.delay_ns);
+    m.root_disp_s = root_disp_s + m.disp_s;
+    m.root_dist_s = m.root_delay_s / 2 + m.root_disp_s;
+    /* The whole bound, with this exchange's share: a precision field of 2^45 s (found by
+     * fuzz_ntpc) or a long round trip on top of a large root distance is no time either. */
+    if (!(m.root_dist_s < NTPC_MAXDISP_S)) {
+        return NTPC_REJ_ROOT;
+    }
+    m.leap = leap;
+    m.stratum = stratum;
+    m.poll = (int8_t)pkt[NTW_OFF_POLL];
+    m.precision = remote_prec;
+    m.refid = ntw_get32(pkt + NTW_OFF_REFID);
+    uint64_t ref = ntw_get64(pkt + NTW_OFF_REF_TS);
+    m.ref_time_ns = ref != 0 ? nt_from_ntp64(ref, t4) : 0;
+    m.interleaved = xleave;
     if (a->mode == NTPC_MODE_PEER) {
         a->peer_tx_field = remote_tx;
         a->peer_rx_ns = rx_ns;
@@ -256,18 +272,6 @@ enum ntpc_result ntpc_process(struct ntpc_assoc *a, const uint8_t *pkt, size_t l
     a->prev_remote_rx = remote_rx;
     a->prev_tx_ns = a->tx_ns;
     a->prev_rx_ns = rx_ns;
-
-    m.root_delay_s = root_delay_s + nt_to_s(m.delay_ns);
-    m.root_disp_s = root_disp_s + m.disp_s;
-    m.root_dist_s = m.root_delay_s / 2 + m.root_disp_s;
-    m.leap = leap;
-    m.stratum = stratum;
-    m.poll = (int8_t)pkt[NTW_OFF_POLL];
-    m.precision = remote_prec;
-    m.refid = ntw_get32(pkt + NTW_OFF_REFID);
-    uint64_t ref = ntw_get64(pkt + NTW_OFF_REF_TS);
-    m.ref_time_ns = ref != 0 ? nt_from_ntp64(ref, t4) : 0;
-    m.interleaved = xleave;
     *s = m;
     return NTPC_OK;
 }

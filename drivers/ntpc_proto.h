@@ -76,7 +76,8 @@ enum ntpc_result {
     NTPC_REJ_DUPLICATE,/* origin matches a request already answered */
     NTPC_REJ_UNSYNC,   /* LI 3 or stratum >= 16: the source has no time to give */
     NTPC_REJ_ZERO_TS,  /* a zero receive or transmit timestamp */
-    NTPC_REJ_ROOT,     /* root delay / 2 + root dispersion >= MAXDISP */
+    NTPC_REJ_ROOT,     /* root delay / 2 + root dispersion >= MAXDISP, the source's own or
+                          with this exchange's delay and dispersion added */
     NTPC_REJ_TIMES,    /* inconsistent timestamps: the round trip or the server's hold time is
                           negative, or the delay is beyond MAXDISP */
     NTPC_RESULT__COUNT

@@ -155,6 +155,7 @@ static void ed_root_ok(uint8_t *p)
     ntw_put32(p + NTW_OFF_ROOT_DELAY, 2u << 16); /* 2 s / 2 + 14.9 s < 16 s */
     ntw_put32(p + NTW_OFF_ROOT_DISP, (uint32_t)(14.9 * 65536));
 }
+static void ed_precision_huge(uint8_t *p) { p[NTW_OFF_PRECISION] = 45; }
 static void ed_hold_negative(uint8_t *p)
 {
     ntw_put64(p + NTW_OFF_TX_TS, nt_to_ntp64(BASE_NS + 99 * U_NS));
@@ -213,6 +214,7 @@ static void test_reply_validation(void)
         {"zero receive", 48, false, ed_zero_rx, NTPC_REJ_ZERO_TS, NTPC_KISS_OTHER},
         {"root dispersion 16 s", 48, false, ed_root_disp, NTPC_REJ_ROOT, NTPC_KISS_OTHER},
         {"root delay 32 s", 48, false, ed_root_delay, NTPC_REJ_ROOT, NTPC_KISS_OTHER},
+        {"precision 2^45 s", 48, false, ed_precision_huge, NTPC_REJ_ROOT, NTPC_KISS_OTHER},
         {"hold time negative", 48, false, ed_hold_negative, NTPC_REJ_TIMES, NTPC_KISS_OTHER},
         {"KoD RATE", 48, false, ed_kod_rate, NTPC_KOD, NTPC_KISS_RATE},
         {"KoD DENY", 48, false, ed_kod_deny, NTPC_KOD, NTPC_KISS_DENY},
