@@ -17,6 +17,8 @@
 /* now_ns: the served clock's time (for "Ref time" ages). */
 void ctl_render_tracking(FILE *out, const struct rc_tracking *t, bool json);
 void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool json);
+/* The sources as a bare JSON array (what `sources -j` holds under "sources"). */
+void ctl_render_sources_array(FILE *out, const struct rc_src_status *s, size_t n);
 void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json);
 void ctl_render_clients(FILE *out, const struct udp_client_stat *c, size_t n, bool json);
 

@@ -21,6 +21,7 @@
 #include "common/ntime.h"
 #include "daemon/cfg.h"
 #include "daemon/ctl.h"
+#include "daemon/http.h"
 #include "daemon/pidfile.h"
 #include "daemon/privdrop.h"
 #include "daemon/service.h"
@@ -198,7 +199,7 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
         return -1;
     }
     if (rc_init(clk, &cfg->rc) < 0 || udp_open(&cfg->udp, clk) < 0 || ctl_open(cfg) < 0 ||
-        rc_start() < 0) {
+        http_open(&cfg->http) < 0 || rc_start() < 0) {
         return -1;
     }
     if (!o->foreground && daemon(0, 0) < 0) {
@@ -209,7 +210,7 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
     if (cfg->user[0] != '\0' && pd_drop_privileges(cfg->user, !o->no_clock_control) < 0) {
         return -1;
     }
-    if (udp_start() < 0 || ctl_start() < 0) {
+    if (udp_start() < 0 || ctl_start() < 0 || http_start(clk) < 0) {
         return -1;
     }
     ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
@@ -254,6 +255,7 @@ int main(int argc, char **argv)
     }
     log_info("exiting");
     svc_stopping();
+    http_stop();
     udp_stop();
     ctl_close();
     rc_shutdown();
