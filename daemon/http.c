@@ -251,7 +251,9 @@ static enum MHD_Result serve_metrics(struct MHD_Connection *c)
         counts[i] = (struct met_http_count){counted_codes[i], http.responses[i]};
     }
     counts[0].n++; /* this response */
-    mon_render_metrics(out, counts, N_CODES);
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(http.d,
+                                                         MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    mon_render_metrics(out, counts, N_CODES, di != NULL ? di->num_connections : 0);
     struct MHD_Response *r =
         rendered_response(out, "text/plain; version=0.0.4; charset=utf-8", "/metrics");
     if (r == NULL) {

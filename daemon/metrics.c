@@ -354,6 +354,9 @@ static void render_server(FILE *out, const struct met_snapshot *s)
         snprintf(code, sizeof(code), "%d", s->http[i].code);
         counter(&f, (const char *const[]){"code", code, NULL}, s->http[i].n);
     }
+    f = family(out, "gpsntpd_http_connections", "gauge",
+               "Connections open to this HTTP endpoint (its limit: 32, 8 per address).");
+    gauge(&f, NULL, s->http_connections);
 }
 
 void met_render(FILE *out, const struct met_snapshot *s)

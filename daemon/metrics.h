@@ -35,6 +35,7 @@ struct met_snapshot {
     uint64_t clients_tracked;             /* entries in use in the client table */
     const struct met_http_count *http;
     size_t n_http;
+    unsigned http_connections;            /* open now (this scrape's included) */
 };
 
 /* Write the whole exposition. */

@@ -123,7 +123,8 @@ static double holdover_s(const struct rc_tracking *t)
     return d > 0 ? nt_to_s(d) : 0;
 }
 
-void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_http)
+void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_http,
+                        unsigned connections)
 {
     struct rc_tracking t;
     rc_get_tracking(&t);
@@ -139,7 +140,8 @@ void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_h
                              .server = &c,
                              .clients_tracked = udp_get_clients_tracked(),
                              .http = http,
-                             .n_http = n_http};
+                             .n_http = n_http,
+                             .http_connections = connections};
     met_render(out, &s);
 }
 

@@ -25,8 +25,9 @@ struct clk;
 int mon_start(struct clk *clk);
 void mon_stop(void);
 
-/* GET /metrics. http: the endpoint's response counts. */
-void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_http);
+/* GET /metrics. http: the endpoint's response counts; connections: open now. */
+void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_http,
+                        unsigned connections);
 /* GET /api/status: {"version","time","state","holdover_s","uptime_s","requests_per_s",
  * "clients_tracked","tracking":{as gpsntpctl -j tracking},"sources":[as gpsntpctl -j
  * sources],"server":{as gpsntpctl -j serverstats},"history":{"fine":{..},"coarse":{..}}}. */

@@ -198,7 +198,7 @@ static struct met_snapshot snapshot(void)
     return (struct met_snapshot){.version = "0.1.0", .start_time_s = 1764742000,
                                  .tracking = &trk, .holdover_s = 0, .sources = sources,
                                  .n_sources = 2, .server = &srv, .clients_tracked = 17,
-                                 .http = http, .n_http = 2};
+                                 .http = http, .n_http = 2, .http_connections = 3};
 }
 
 static void test_structure_and_values(void)
@@ -253,6 +253,7 @@ static void test_structure_and_values(void)
     CHECK_NEAR(V("gpsntpd_ntp_clients_tracked"), 17, 0);
     CHECK_NEAR(V("gpsntpd_http_responses_total{code=\"200\"}"), 7, 0);
     CHECK_NEAR(V("gpsntpd_http_responses_total{code=\"404\"}"), 1, 0);
+    CHECK_NEAR(V("gpsntpd_http_connections"), 3, 0);
     CHECK(strstr(m, "# TYPE gpsntpd_ntp_requests_received_total counter\n") != NULL);
     CHECK(strstr(m, "# TYPE gpsntpd_stratum gauge\n") != NULL);
 #undef V
