@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clk.h"
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/ntime.h"
@@ -32,6 +34,13 @@
 #include "daemon/page.h"
 
 #define MAX_PATHS 24
+/* Rendering a history window holds the loop for milliseconds (tests/bench/bench_render.c):
+ * a whole window is rendered once per new point and shared, but a read `after` some point is
+ * rendered for its reader. Those renders take tokens from a bucket, refilled at this rate;
+ * a reader that finds it empty gets 429 and tries again, and the NTP path keeps its time.
+ * A page open in a browser takes one every 3 s. */
+#define HISTORY_RENDERS_PER_S 20
+#define HISTORY_RENDER_BURST 40
 #define MAX_JSON_ROUTES 4
 #define RENDER_MIN (256 * 1024) /* metrics and status: a few kB per source */
 
@@ -48,7 +57,7 @@ struct json_route {
 };
 
 /* Response counts for /metrics, by code. */
-static const int counted_codes[] = {200, 304, 400, 403, 404, 405, 500};
+static const int counted_codes[] = {200, 304, 400, 403, 404, 405, 429, 500};
 #define N_CODES (sizeof(counted_codes) / sizeof(counted_codes[0]))
 
 static struct {
@@ -75,6 +84,9 @@ static struct {
     struct MHD_Response *history_resp[HIST__WINDOWS];
     uint64_t history_seq[HIST__WINDOWS];
     uint64_t responses[N_CODES];
+    struct clk *clk;
+    double render_tokens;
+    int64_t render_refill_mono_ns;
 } http = {.listen_fd = -1, .epoll_fd = -1};
 
 static int history_route(FILE *out, const char *(*query)(void *, const char *), void *ctx,
@@ -182,11 +194,15 @@ static struct MHD_Response *error_response(int code)
     case 403: text = "403 Forbidden: this address is not in httpallow\n"; break;
     case 404: text = "404 Not Found\n"; break;
     case 405: text = "405 Method Not Allowed: this endpoint is read-only (GET, HEAD)\n"; break;
+    case 429: text = "429 Too Many Requests: history reads are limited, try again shortly\n"; break;
     default: text = "500 Internal Server Error\n"; break;
     }
     struct MHD_Response *r = fixed_response("text/plain; charset=utf-8", text, strlen(text));
     if (r != NULL && code == 405) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+    }
+    if (r != NULL && code == 429) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
     }
     if (r != NULL) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
@@ -269,6 +285,19 @@ static const char *query_arg(void *ctx, const char *key)
     return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
 }
 
+static bool take_render_token(void)
+{
+    int64_t now = clk_now_mono(http.clk);
+    http.render_tokens += nt_to_s(now - http.render_refill_mono_ns) * HISTORY_RENDERS_PER_S;
+    http.render_tokens = fmin(http.render_tokens, HISTORY_RENDER_BURST);
+    http.render_refill_mono_ns = now;
+    if (http.render_tokens < 1) {
+        return false;
+    }
+    http.render_tokens -= 1;
+    return true;
+}
+
 static enum MHD_Result serve_json(struct MHD_Connection *c, const struct json_route *route)
 {
     /* A whole history window: the cached response while no point was added. */
@@ -281,6 +310,9 @@ static enum MHD_Result serve_json(struct MHD_Connection *c, const struct json_ro
     if (whole && h != NULL && http.history_resp[w] != NULL &&
         http.history_seq[w] == hist_last_seq(h, w)) {
         return queue(c, 200, http.history_resp[w]);
+    }
+    if (route->fn == history_route && !take_render_token()) {
+        return queue_error(c, 429);
     }
     FILE *out = render_start();
     if (out == NULL) {
@@ -553,6 +585,9 @@ int http_start(struct clk *clk)
     if (rc < 0) {
         return rc;
     }
+    http.clk = clk;
+    http.render_tokens = HISTORY_RENDER_BURST;
+    http.render_refill_mono_ns = clk_now_mono(clk);
     size_t cap = RENDER_MIN;
     for (int w = 0; w < HIST__WINDOWS; w++) {
         size_t need = hist_json_max(mon_history(), (enum hist_window)w);

@@ -316,7 +316,9 @@
   async function getJSON(url) {
     const res = await fetch(url, { cache: 'no-store' });
     if (!res.ok) {
-      throw new Error(url + ': HTTP ' + res.status);
+      const err = new Error(url + ': HTTP ' + res.status);
+      err.status = res.status;
+      throw err;
     }
     return res.json();
   }
@@ -340,7 +342,9 @@
         takeHistory(h);
       }
     } catch (err) {
-      unreachable(err);
+      if (err.status !== 429) { // 429: history reads are rationed; the next poll gets it
+        unreachable(err);
+      }
     } finally {
       historyBusy = false;
     }

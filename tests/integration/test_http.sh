@@ -138,6 +138,35 @@ print("over-long headers:", line.decode())
 sys.exit(not (line.startswith(b"HTTP/1.1 4")))
 PY
 
+# --- abuse: history renders on demand are rationed ------------------------------------------
+# 150 reads `after` an old point (each would be rendered for its reader) as fast as one
+# connection goes: the first ones (a burst of 40, then 20 a second) are served, the rest get
+# 429 at once; meanwhile NTP answers.
+python3 - "$HTTP_PORT" >"$GN_TMP/burst.out" <<'PY' &
+import http.client, sys, collections
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+codes = collections.Counter()
+for i in range(150):
+    c.request("GET", "/api/history?after=1")
+    r = c.getresponse()
+    r.read()
+    codes[r.status] += 1
+print(dict(codes))
+PY
+burst=$!
+gn_track $burst
+python3 "$GN_SRC/tests/integration/ntpquery.py" 127.0.0.1 "$NTP_PORT" 3 >/dev/null ||
+    gn_fail "NTP did not answer during the history burst"
+wait $burst
+cat "$GN_TMP/burst.out"
+python3 - "$GN_TMP/burst.out" <<'PY' || gn_fail "history renders were not rationed"
+import ast, sys
+codes = ast.literal_eval(open(sys.argv[1]).read())
+ok, limited = codes.get(200, 0), codes.get(429, 0)
+sys.exit(not (40 <= ok <= 100 and ok + limited == 150 and limited >= 50))
+PY
+[ "$(http_code "$BASE/api/history")" = 200 ] || gn_fail "the whole window (cached) was refused after the burst"
+
 # --- abuse: many idle and half-sent connections ---------------------------------------------
 # held.py ADDRESSES...: from each address, 12 connections sending half a request (no blank
 # line) and then nothing. Prints how many the server kept open after 1 s, then waits (up to
