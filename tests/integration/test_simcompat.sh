@@ -25,6 +25,7 @@ allow 127.0.0.1
 local stratum 1
 fastpath off
 controlsocket $GN_TMP/ctl.sock
+pidfile $GN_TMP/gpsntpd.pid
 CONF
 # LeakSanitizer cannot stop the world under ptrace: no leak check in a traced sanitizer build.
 ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 strace -f -q -o "$GN_TMP/trace" -e trace=%network,%clock,poll,ppoll,epoll_create,epoll_create1,clone,clone3,fork,vfork \
