@@ -495,10 +495,25 @@ static void on_ready(int fd, short revents, void *arg)
     run();
 }
 
+static unsigned open_connections(void)
+{
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(http.d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    return di != NULL ? di->num_connections : 0;
+}
+
 /* Let the library work, then wake it again when it says (idle timeouts, data it holds). */
 static void run(void)
 {
+    unsigned before = open_connections();
     MHD_run(http.d);
+    /* At its connection limit libmicrohttpd takes the listening socket out of its epoll set,
+     * and puts it back only at the start of a run (0.9.75, MHD_epoll). When this run closed
+     * connections (timed out), nothing would wake it again to accept those waiting in the
+     * kernel's queue, nor any new one: a second run puts the socket back. */
+    if (open_connections() < before) {
+        MHD_run(http.d);
+    }
     if (http.timer > 0) {
         ev_cancel_timer(http.timer);
         http.timer = 0;

@@ -229,8 +229,8 @@
     const { rows, points } = table(columns);
     el.dataset.points = points;
     el.dataset.series = labels.length - 1;
-    if (rows.length === 0) {
-      return;
+    if (rows.length === 0 || labels.length < 2) {
+      return; // nothing to draw yet, or no source to draw it for
     }
     const g = view.graphs[id];
     if (g && g.numColumns() === labels.length) {

@@ -244,4 +244,38 @@ python3 -c "import sys; sys.exit(not $n_after >= $n_before + 9)" ||
 echo "NTP answered $((${n_after%.*} - ${n_before%.*})) requests while the endpoint was full"
 
 gn_stop_daemon
+
+# --- a privileged port, bound before the privilege drop, over IPv6 ---------------------------
+# Port 80 on ::1 (8080 when 80 is taken here), the daemon running as nobody afterwards.
+if [ "$(id -u)" -ne 0 ] || ! getent passwd nobody >/dev/null; then
+    echo "SKIPPED part: a privileged port needs root and a user nobody"
+elif ! python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+    echo "SKIPPED part: no IPv6 loopback here"
+else
+    web=80
+    ss -Htln "sport = :80" | grep -q . && web=8080
+    ss -Htln "sport = :$web" | grep -q . && gn_fail "ports 80 and 8080 are both taken on this machine"
+    cat >"$GN_TMP/priv.conf" <<CONF
+port $(gn_free_tcp_port)
+bindaddress 127.0.0.1
+allow 127.0.0.1
+local stratum 3
+controlsocket $GN_TMP/priv.sock
+pidfile $GN_TMP/priv.pid
+httpport $web
+bindhttpaddress ::1
+user nobody
+CONF
+    "$GN_BIN/gpsntpd" -d -x -f "$GN_TMP/priv.conf" >"$GN_TMP/priv.log" 2>&1 &
+    priv=$!
+    gn_track $priv
+    gn_wait_for 10 curl -sf -g -o /dev/null "http://[::1]:$web/metrics" ||
+        { cat "$GN_TMP/priv.log"; gn_fail "no answer on [::1]:$web"; }
+    [ "$(curl -s -g "http://[::1]:$web/metrics" | awk '$1 == "gpsntpd_stratum" { print $2 }')" = 3 ] ||
+        gn_fail "the endpoint on [::1]:$web does not serve the daemon's stratum"
+    [ "$(ps -o user= -p $priv)" = nobody ] || gn_fail "the daemon did not drop to nobody"
+    grep -q "running as nobody" "$GN_TMP/priv.log" || gn_fail "no privilege drop logged"
+    kill -TERM $priv
+    echo "ok: port $web on [::1], served as nobody"
+fi
 echo "PASS: /metrics (promtool), JSON API, page, 4xx, limits and timeouts with NTP served throughout"
