@@ -234,7 +234,11 @@
     }
     const g = view.graphs[id];
     if (g && g.numColumns() === labels.length) {
-      g.updateOptions({ file: rows });
+      const update = { file: rows };
+      if ('valueRange' in options && !g.isZoomed('y')) {
+        update.valueRange = options.valueRange;
+      }
+      g.updateOptions(update);
       return;
     }
     if (g) {
@@ -275,8 +279,29 @@
     },
   };
 
+  // Below a nanosecond a jitter is noise of the arithmetic: shown at 1 ns, so the axis
+  // does not reach down decades that mean nothing.
   function log10Column(column) {
-    return column.map((v) => (v === null || !(v > 0) ? null : Math.log10(v)));
+    return column.map((v) => (v === null ? null : Math.log10(Math.max(v, 1e-9))));
+  }
+
+  // An offset axis that the start-up step (tens of ms) does not flatten: the median +- 12
+  // robust standard deviations (1.4826 x the median absolute deviation), within the values'
+  // range. A pulse source's microseconds stay visible; what lies outside is drawn as a line
+  // leaving the plot (the legend, a drag-zoom and a double click to reset show it all).
+  function robustRange(column) {
+    const v = column.filter((x) => x !== null).sort((a, b) => a - b);
+    if (v.length < 5) {
+      return null;
+    }
+    const median = (a) => a[Math.floor(a.length / 2)];
+    const m = median(v);
+    const sigma = Math.max(1.4826 * median(v.map((x) => Math.abs(x - m)).sort((a, b) => a - b)),
+      1e-9);
+    const lo = Math.max(v[0], m - 12 * sigma);
+    const hi = Math.min(v[v.length - 1], m + 12 * sigma);
+    const pad = Math.max((hi - lo) * 0.1, 1e-9);
+    return [lo - pad, hi + pad];
   }
 
   function draw() {
@@ -303,7 +328,10 @@
       });
     }
     view.sources.forEach((name, k) => {
-      plot('offset' + k, $('p-offset-' + k), [r.offset[k]], ['time', name], secondsAxis);
+      plot('offset' + k, $('p-offset-' + k), [r.offset[k]], ['time', name], {
+        axes: secondsAxis.axes,
+        valueRange: robustRange(r.offset[k]),
+      });
     });
     plot('jitter', $('p-jitter'), r.jitter.map(log10Column), ['time', ...view.sources],
       logSecondsAxis);
