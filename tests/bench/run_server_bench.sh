@@ -53,6 +53,7 @@ start_server() { # name port -> sets spid
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared when above ~0)"
 printf '%-13s %12s %14s %9s %9s %12s %12s %12s\n' server closed/s "open<1%loss/s" rtt50us rtt99us cpu_ns/req off50us off99us
 declare -A rate cpu
 port=11200
