@@ -152,7 +152,7 @@
       if (s.error) {
         counts.unshift('cannot open: ' + s.error);
       }
-      cell(tr, counts.join(', '));
+      cell(tr, counts.join(', '), 'counters');
       body.appendChild(tr);
     }
     const table = $('sources');

@@ -15,11 +15,12 @@ gn_free_tcp_port() {
 
 # http_start_daemon [EXTRA CONFIG LINES]: start the simulator (30 ms ahead of this machine,
 # NMEA 0.1 s after the second with 5 ms of jitter, pulses with 1 us) for DURATION seconds
-# (default 300) and gpsntpd with httpport $HTTP_PORT; sets NTP_PORT, HTTP_PORT, BASE.
+# (default 300) and gpsntpd with httpport $HTTP_PORT; sets NTP_PORT, HTTP_PORT, BASE, SIM_PID.
 http_start_daemon() {
     "$GN_BIN/gpsntp-gpssim" --link "$GN_TMP/gps0" --pps "$GN_TMP/pps0" --offset 0.030 \
         --jitter 0.005 --pps-jitter 1e-6 --duration "${DURATION:-300}" >"$GN_TMP/gpssim.out" 2>&1 &
-    gn_track $!
+    SIM_PID=$!
+    gn_track $SIM_PID
     gn_wait_for 5 test -e "$GN_TMP/pps0" || gn_fail "simulator did not start"
     NTP_PORT=$(gn_free_tcp_port)
     HTTP_PORT=$(gn_free_tcp_port)

@@ -6,7 +6,9 @@
 # sources in the table, and every plot with data points (each plot element says how many in
 # data-points). No script error and no refused resource in the browser's console (the page
 # needs nothing but what the daemon serves, under its Content-Security-Policy). A screenshot
-# is kept as a test artifact: build/artifacts/status-page.png.
+# is kept as a test artifact: build/artifacts/status-page.png. Then the receiver is pulled
+# (the simulator ends): /metrics says holdover, for a growing number of seconds, and the page
+# shows HOLDOVER (build/artifacts/status-page-holdover.png).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/http_lib.sh"
 CHROMIUM=$(command -v chromium || command -v chromium-browser) ||
@@ -101,5 +103,21 @@ w, h = struct.unpack(">II", data[16:24])
 print(f"screenshot {sys.argv[1]}: {w}x{h}, {len(data)} bytes")
 sys.exit(not (w == 1280 and h == 1000 and len(data) > 30000))
 PY
+
+# The receiver pulled: no NMEA, no pulses. The server holds over, and says so.
+kill -TERM "$SIM_PID"
+in_holdover() { [ "$(metric 'gpsntpd_sync_state{state="holdover"}')" = 1 ]; }
+gn_wait_for 60 in_holdover || gn_fail "no holdover in /metrics within 60 s of pulling the receiver"
+h1=$(metric gpsntpd_holdover_seconds)
+grow() { python3 -c "import sys; sys.exit(not float('$(metric gpsntpd_holdover_seconds)') > float('$h1'))"; }
+gn_wait_for 10 grow || gn_fail "gpsntpd_holdover_seconds does not grow ($h1)"
+[ "$(metric gpsntpd_stratum)" = 1 ] || gn_fail "holdover should still serve stratum 1"
+chrome --dump-dom "$BASE/" >"$GN_TMP/dom2.html" || gn_fail "chromium failed on the holdover page"
+grep -q 'data-state="holdover"' "$GN_TMP/dom2.html" && grep -q '>HOLDOVER<' "$GN_TMP/dom2.html" ||
+    gn_fail "the page does not show HOLDOVER: $(grep -o '<div id="badge"[^<]*<[^>]*>[^<]*' "$GN_TMP/dom2.html")"
+chrome --window-size=1280,1000 --screenshot="$GN_BUILD/artifacts/status-page-holdover.png" "$BASE/" \
+    >/dev/null || gn_fail "chromium could not take the holdover screenshot"
+echo "holdover: $(metric gpsntpd_holdover_seconds) s, page shows HOLDOVER"
+
 gn_stop_daemon
-echo "PASS: the page in headless Chromium: synchronized, sources, every plot with points; screenshot kept"
+echo "PASS: the page in headless Chromium: synchronized, sources, every plot with points, holdover; screenshots kept"
