@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * http: the libmicrohttpd shell. Routing is http_route's, the documents are the monitor's
+ * http: the libmicrohttpd shell. Routing is http_route's, the documents are webmon's
  * and the page's; here: the socket, the daemon object, its place in the event loop, and
  * the responses. Responses that do not change (the page's files, the errors) are made once
  * at start; a dynamic document is rendered into one buffer allocated at start and copied
@@ -30,7 +30,7 @@
 #include "common/ntime.h"
 #include "daemon/hist.h"
 #include "daemon/http_route.h"
-#include "daemon/monitor.h"
+#include "daemon/webmon.h"
 #include "daemon/page.h"
 
 #define MAX_PATHS 24
@@ -269,7 +269,7 @@ static enum MHD_Result serve_metrics(struct MHD_Connection *c)
     counts[0].n++; /* this response */
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(http.d,
                                                          MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-    mon_render_metrics(out, counts, N_CODES, di != NULL ? di->num_connections : 0);
+    wm_render_metrics(out, counts, N_CODES, di != NULL ? di->num_connections : 0);
     struct MHD_Response *r =
         rendered_response(out, "text/plain; version=0.0.4; charset=utf-8", "/metrics");
     if (r == NULL) {
@@ -306,7 +306,7 @@ static enum MHD_Result serve_json(struct MHD_Connection *c, const struct json_ro
     enum hist_window w = HIST_FINE;
     bool whole = route->fn == history_route && (after == NULL || strcmp(after, "0") == 0) &&
                  (wname == NULL || hist_window_parse(wname, &w));
-    const struct hist *h = mon_history();
+    const struct hist *h = wm_history();
     if (whole && h != NULL && http.history_resp[w] != NULL &&
         http.history_seq[w] == hist_last_seq(h, w)) {
         return queue(c, 200, http.history_resp[w]);
@@ -405,7 +405,7 @@ static int status_route(FILE *out, const char *(*query)(void *, const char *), v
     (void)query;
     (void)ctx;
     (void)arg;
-    mon_render_status(out);
+    wm_render_status(out);
     return 200;
 }
 
@@ -430,7 +430,7 @@ static int history_route(FILE *out, const char *(*query)(void *, const char *), 
         }
         after = v;
     }
-    hist_render_json(mon_history(), w, after, out);
+    hist_render_json(wm_history(), w, after, out);
     return 200;
 }
 
@@ -596,7 +596,7 @@ int http_start(struct clk *clk)
     if (!http.on) {
         return 0;
     }
-    int rc = mon_start(clk);
+    int rc = wm_start(clk);
     if (rc < 0) {
         return rc;
     }
@@ -605,7 +605,7 @@ int http_start(struct clk *clk)
     http.render_refill_mono_ns = clk_now_mono(clk);
     size_t cap = RENDER_MIN;
     for (int w = 0; w < HIST__WINDOWS; w++) {
-        size_t need = hist_json_max(mon_history(), (enum hist_window)w);
+        size_t need = hist_json_max(wm_history(), (enum hist_window)w);
         cap = need > cap ? need : cap;
     }
     http.buf = malloc(cap);
@@ -683,7 +683,7 @@ void http_stop(void)
     free(http.buf);
     http.buf = NULL;
     if (http.on) {
-        mon_stop();
+        wm_stop();
     }
     acl_destroy(http.acl);
     http.acl = NULL;

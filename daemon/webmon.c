@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
- * monitor: a thin shell. Each second: read the layers, make a history sample, add it; the
+ * webmon: a thin shell. Each second: read the layers, make a history sample, add it; the
  * request rate is the difference of the received counter over the monotonic time between
  * two samples, so a late timer gives a right rate, not a spike. The timer is re-armed against
  * a fixed cadence (next = previous + 1 s), so the samples do not drift later and later.
  */
-#include "daemon/monitor.h"
+#include "daemon/webmon.h"
 
 #include <errno.h>
 #include <math.h>
@@ -33,84 +33,84 @@ static struct {
     uint64_t last_received;
     double requests_per_s;       /* NaN until two samples */
     struct rc_src_status sources[RC_MAX_SOURCES];
-} mon;
+} wm;
 
 static size_t read_sources(void)
 {
-    size_t n = rc_get_sources(mon.sources, RC_MAX_SOURCES);
+    size_t n = rc_get_sources(wm.sources, RC_MAX_SOURCES);
     return n < RC_MAX_SOURCES ? n : RC_MAX_SOURCES;
 }
 
 static void sample(void *arg)
 {
     (void)arg;
-    int64_t mono = clk_now_mono(mon.clk);
+    int64_t mono = clk_now_mono(wm.clk);
     struct srv_counters c;
     udp_get_counters(&c);
-    if (mon.last_mono_ns != 0 && mono > mon.last_mono_ns) {
-        mon.requests_per_s = (double)(c.received - mon.last_received) /
-                             nt_to_s(mono - mon.last_mono_ns);
+    if (wm.last_mono_ns != 0 && mono > wm.last_mono_ns) {
+        wm.requests_per_s = (double)(c.received - wm.last_received) /
+                             nt_to_s(mono - wm.last_mono_ns);
     }
-    mon.last_mono_ns = mono;
-    mon.last_received = c.received;
+    wm.last_mono_ns = mono;
+    wm.last_received = c.received;
     struct rc_tracking t;
     rc_get_tracking(&t);
     size_t n = read_sources();
     struct hist_sample s;
-    hist_sample_from_status(&t, mon.sources, n, mon.requests_per_s, clk_now(mon.clk),
+    hist_sample_from_status(&t, wm.sources, n, wm.requests_per_s, clk_now(wm.clk),
                             SOURCE_GAP_NS, &s);
-    hist_add(mon.hist, &s);
+    hist_add(wm.hist, &s);
 
     /* The next sample on the cadence; after a stall (a suspended machine), start afresh. */
-    mon.next_mono_ns += SAMPLE_EVERY_NS;
-    if (mon.next_mono_ns <= mono) {
-        mon.next_mono_ns = mono + SAMPLE_EVERY_NS;
+    wm.next_mono_ns += SAMPLE_EVERY_NS;
+    if (wm.next_mono_ns <= mono) {
+        wm.next_mono_ns = mono + SAMPLE_EVERY_NS;
     }
-    mon.timer = ev_add_timer(mon.next_mono_ns - mono, sample, NULL);
-    if (mon.timer < 0) {
+    wm.timer = ev_add_timer(wm.next_mono_ns - mono, sample, NULL);
+    if (wm.timer < 0) {
         log_warnx("http: no timer left for the history: the plots stop here");
-        mon.timer = 0;
+        wm.timer = 0;
     }
 }
 
-int mon_start(struct clk *clk)
+int wm_start(struct clk *clk)
 {
-    mon.clk = clk;
+    wm.clk = clk;
     size_t n = read_sources();
-    struct hist_params p = {.n_sources = (int)n, .fine_points = MON_FINE_POINTS,
-                            .coarse_points = MON_COARSE_POINTS,
-                            .coarse_every = MON_COARSE_EVERY,
+    struct hist_params p = {.n_sources = (int)n, .fine_points = WM_FINE_POINTS,
+                            .coarse_points = WM_COARSE_POINTS,
+                            .coarse_every = WM_COARSE_EVERY,
                             .fine_interval_s = nt_to_s(SAMPLE_EVERY_NS)};
     for (size_t i = 0; i < n; i++) {
-        p.names[i] = mon.sources[i].name;
+        p.names[i] = wm.sources[i].name;
     }
-    mon.hist = hist_create(&p);
-    if (mon.hist == NULL) {
+    wm.hist = hist_create(&p);
+    if (wm.hist == NULL) {
         log_warnx("http: no memory for the history");
         return -ENOMEM;
     }
-    mon.start_mono_ns = clk_now_mono(clk);
-    mon.start_real_ns = clk_now(clk);
-    mon.last_mono_ns = 0;
-    mon.requests_per_s = NAN;
-    mon.next_mono_ns = mon.start_mono_ns;
+    wm.start_mono_ns = clk_now_mono(clk);
+    wm.start_real_ns = clk_now(clk);
+    wm.last_mono_ns = 0;
+    wm.requests_per_s = NAN;
+    wm.next_mono_ns = wm.start_mono_ns;
     sample(NULL); /* the first point now: the page has something to show at once */
     return 0;
 }
 
-void mon_stop(void)
+void wm_stop(void)
 {
-    if (mon.timer > 0) {
-        ev_cancel_timer(mon.timer);
+    if (wm.timer > 0) {
+        ev_cancel_timer(wm.timer);
     }
-    mon.timer = 0;
-    hist_destroy(mon.hist);
-    mon.hist = NULL;
+    wm.timer = 0;
+    hist_destroy(wm.hist);
+    wm.hist = NULL;
 }
 
-const struct hist *mon_history(void)
+const struct hist *wm_history(void)
 {
-    return mon.hist;
+    return wm.hist;
 }
 
 /* How long the server has been in holdover: since the last update from a reference. */
@@ -119,11 +119,11 @@ static double holdover_s(const struct rc_tracking *t)
     if (!t->holdover || t->ref_time_ns <= 0) {
         return 0;
     }
-    int64_t d = clk_now(mon.clk) - t->ref_time_ns;
+    int64_t d = clk_now(wm.clk) - t->ref_time_ns;
     return d > 0 ? nt_to_s(d) : 0;
 }
 
-void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_http,
+void wm_render_metrics(FILE *out, const struct met_http_count *http, size_t n_http,
                         unsigned connections)
 {
     struct rc_tracking t;
@@ -132,10 +132,10 @@ void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_h
     struct srv_counters c;
     udp_get_counters(&c);
     struct met_snapshot s = {.version = GN_VERSION,
-                             .start_time_s = (double)(mon.start_real_ns / NT_NS_PER_MS) / 1e3,
+                             .start_time_s = (double)(wm.start_real_ns / NT_NS_PER_MS) / 1e3,
                              .tracking = &t,
                              .holdover_s = holdover_s(&t),
-                             .sources = mon.sources,
+                             .sources = wm.sources,
                              .n_sources = n,
                              .server = &c,
                              .clients_tracked = udp_get_clients_tracked(),
@@ -148,32 +148,32 @@ void mon_render_metrics(FILE *out, const struct met_http_count *http, size_t n_h
 static void put_window(FILE *out, enum hist_window w, bool comma)
 {
     fprintf(out, "\"%s\":{\"count\":%zu,\"last_seq\":%llu}%s", hist_window_name(w),
-            hist_count(mon.hist, w), (unsigned long long)hist_last_seq(mon.hist, w),
+            hist_count(wm.hist, w), (unsigned long long)hist_last_seq(wm.hist, w),
             comma ? "," : "");
 }
 
-void mon_render_status(FILE *out)
+void wm_render_status(FILE *out)
 {
     struct rc_tracking t;
     rc_get_tracking(&t);
     size_t n = read_sources();
     struct srv_counters c;
     udp_get_counters(&c);
-    int64_t now = clk_now(mon.clk);
+    int64_t now = clk_now(wm.clk);
     long long ms = (long long)(now / NT_NS_PER_MS);
     fprintf(out, "{\"version\":\"%s\",\"time\":%lld.%03lld,\"state\":\"%s\",", GN_VERSION,
             ms / 1000, ms % 1000, met_sync_state(&t));
     fprintf(out, "\"holdover_s\":%.3f,\"uptime_s\":%.3f,", holdover_s(&t),
-            nt_to_s(clk_now_mono(mon.clk) - mon.start_mono_ns));
-    if (isfinite(mon.requests_per_s)) {
-        fprintf(out, "\"requests_per_s\":%.6g,", mon.requests_per_s);
+            nt_to_s(clk_now_mono(wm.clk) - wm.start_mono_ns));
+    if (isfinite(wm.requests_per_s)) {
+        fprintf(out, "\"requests_per_s\":%.6g,", wm.requests_per_s);
     } else {
         fputs("\"requests_per_s\":null,", out);
     }
     fprintf(out, "\"clients_tracked\":%zu,\"tracking\":", udp_get_clients_tracked());
     ctl_render_tracking(out, &t, true);
     fputs(",\"sources\":", out);
-    ctl_render_sources_array(out, mon.sources, n);
+    ctl_render_sources_array(out, wm.sources, n);
     fputs(",\"server\":", out);
     ctl_render_serverstats(out, &c, true);
     fputs(",\"history\":{", out);
