@@ -13,6 +13,7 @@ PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev libgps-dev l
 libsystemd-dev scdoc debhelper lintian fakeroot \
 pps-tools gpsd gpsd-clients python3 python3-gps chrony ntpsec-ntpdig sntp ntpdate \
 iproute2 procps util-linux tzdata strace \
+qemu-system-x86 busybox-static cpio \
 libmicrohttpd-dev libjs-dygraphs curl prometheus chromium"
 
 missing=""

@@ -15,9 +15,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/ntime.h"
+#include "daemon/evcmd.h"
 #include "daemon/registry.h"
+#include "daemon/statlog.h"
 #include "refclock/rc.h"
 
 #define MAX_TOKENS 48
@@ -339,6 +342,36 @@ PATH_DIRECTIVE(d_pidfile, "pidfile", pidfile)
 PATH_DIRECTIVE(d_driftfile, "driftfile", rc.driftfile)
 PATH_DIRECTIVE(d_leapseclist, "leapseclist", rc.leapseclist)
 PATH_DIRECTIVE(d_dumpdir, "dumpdir", rc.dumpdir)
+PATH_DIRECTIVE(d_logdir, "logdir", logdir)
+
+static void d_eventcommand(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "eventcommand", argc, 1, 1)) {
+        get_path(p, "eventcommand", argv[0], p->c->eventcommand, sizeof(p->c->eventcommand));
+        p->c->eventcommand_line = p->line;
+    }
+}
+
+/* `log tracking measurements statistics refclocks`: any of them, on one line or several. */
+static void d_log(struct parser *p, int argc, char **argv)
+{
+    if (argc == 0) {
+        error(p, "log: expected what to log: tracking, measurements, statistics, refclocks");
+        return;
+    }
+    for (int i = 0; i < argc; i++) {
+        enum statlog_kind k;
+        if (!statlog_parse(argv[i], &k)) {
+            error(p, "log: unknown log '%s' (tracking, measurements, statistics, refclocks)",
+                  argv[i]);
+            continue;
+        }
+        p->c->logmask |= STATLOG_BIT(k);
+    }
+    if (p->c->log_line == 0) {
+        p->c->log_line = p->line; /* the first, for an error that concerns them all */
+    }
+}
 
 #define SECONDS_DIRECTIVE(fn, name, field, lo, hi)                                              \
     static void fn(struct parser *p, int argc, char **argv)                                     \
@@ -482,6 +515,7 @@ static const struct directive directives[] = {
     {"deny", d_deny},
     {"driftfile", d_driftfile},
     {"dumpdir", d_dumpdir},
+    {"eventcommand", d_eventcommand},
     {"fastpath", d_fastpath},
     {"httpallow", d_httpallow},
     {"httpdeny", d_httpdeny},
@@ -489,6 +523,8 @@ static const struct directive directives[] = {
     {"jumppersist", d_jumppersist},
     {"leapseclist", d_leapseclist},
     {"local", d_local},
+    {"log", d_log},
+    {"logdir", d_logdir},
     {"logfile", d_logfile},
     {"makestep", d_makestep},
     {"maxholdover", d_maxholdover},
@@ -591,8 +627,22 @@ static void validate(struct parser *p)
               c->udp.workers);
     }
     p->line = c->user_line;
-    if (c->user[0] != '\0' && getpwnam(c->user) == NULL) {
+    const struct passwd *pw = c->user[0] != '\0' ? getpwnam(c->user) : NULL;
+    if (c->user[0] != '\0' && pw == NULL) {
         error(p, "user: no user named '%s' on this system", c->user);
+    }
+    p->line = c->log_line;
+    if (c->logmask != 0 && c->logdir[0] == '\0') {
+        error(p, "log: no logdir given: the statistics logs need a directory (logdir DIR)");
+    }
+    /* The command runs as the user the daemon becomes: whoever else may change it could run
+     * code as the daemon. */
+    p->line = c->eventcommand_line;
+    char why[PATH_MAX + 96];
+    if (c->eventcommand[0] != '\0' &&
+        evc_check_path(c->eventcommand, pw != NULL ? pw->pw_uid : geteuid(),
+                       pw != NULL ? pw->pw_gid : getegid(), why, sizeof(why)) != NULL) {
+        error(p, "eventcommand %s: %s", c->eventcommand, why);
     }
 }
 
@@ -725,6 +775,21 @@ void cfg_print(const struct cfg *c, FILE *out)
     }
     if (c->logfile[0]) {
         fprintf(out, "logfile %s\n", c->logfile);
+    }
+    if (c->eventcommand[0]) {
+        fprintf(out, "eventcommand %s\n", c->eventcommand);
+    }
+    if (c->logdir[0]) {
+        fprintf(out, "logdir %s\n", c->logdir);
+    }
+    if (c->logmask != 0) {
+        fprintf(out, "log");
+        for (int k = 0; k < STATLOG__COUNT; k++) {
+            if (c->logmask & STATLOG_BIT(k)) {
+                fprintf(out, " %s", statlog_name((enum statlog_kind)k));
+            }
+        }
+        fputc('\n', out);
     }
     for (int i = 0; i < c->rc.n_sources; i++) {
         const struct rc_source_cfg *r = &c->rc.sources[i];

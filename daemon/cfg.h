@@ -29,7 +29,11 @@ struct cfg {
     char pidfile[PATH_MAX];            /* default /run/gpsntpd/gpsntpd.pid; locked */
     char user[64];                     /* `user`: drop root to it after start-up */
     char logfile[PATH_MAX];
+    char eventcommand[PATH_MAX];       /* `eventcommand`: run for each event (evcmd.h) */
+    char logdir[PATH_MAX];             /* `logdir`: the statistics logs' directory */
+    unsigned logmask;                  /* `log`: STATLOG_BIT() of each kind asked for */
     int user_line, workers_line;       /* for the checks that span lines */
+    int eventcommand_line, log_line;
 };
 
 /* Fill defaults. */

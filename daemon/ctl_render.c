@@ -295,3 +295,36 @@ void ctl_render_clients(FILE *out, const struct udp_client_stat *c, size_t n, bo
                 (unsigned long long)c[i].dropped, (unsigned long long)c[i].kod_sent, age);
     }
 }
+
+void ctl_render_events(FILE *out, const struct event *e, size_t n, bool json)
+{
+    if (json) {
+        fprintf(out, "{\"events\":[");
+        for (size_t i = 0; i < n; i++) {
+            char when[32];
+            nt_format_iso_ms(e[i].time_ns, when, sizeof(when));
+            fprintf(out, "%s{\"seq\":%llu,", i > 0 ? "," : "", (unsigned long long)e[i].seq);
+            json_str(out, "time", when, true);
+            fprintf(out, "\"time_ns\":%lld,", (long long)e[i].time_ns);
+            json_str(out, "severity", event_severity_name(e[i].severity), true);
+            json_str(out, "tag", event_tag_name(e[i].tag), true);
+            json_str(out, "source", e[i].source, true);
+            json_str(out, "message", e[i].message, true);
+            fprintf(out, "\"stratum\":%d,", e[i].stratum);
+            json_str(out, "reference", e[i].reference, false);
+            fprintf(out, "}");
+        }
+        fprintf(out, "]}\n");
+        return;
+    }
+    fprintf(out, "Time (UTC)               Severity Tag                  Source   Message\n");
+    fprintf(out, "=================================================================="
+                 "=============================\n");
+    for (size_t i = 0; i < n; i++) {
+        char when[32];
+        nt_format_iso_ms(e[i].time_ns, when, sizeof(when));
+        fprintf(out, "%-24s %-8s %-20s %-8s %s\n", when, event_severity_name(e[i].severity),
+                event_tag_name(e[i].tag), e[i].source[0] != '\0' ? e[i].source : "-",
+                e[i].message);
+    }
+}

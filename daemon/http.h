@@ -51,8 +51,9 @@ void http_stop(void);
 typedef int (*http_json_fn)(FILE *out, const char *(*query)(void *ctx, const char *key),
                             void *ctx, void *arg);
 /* Serve path with fn, replacing what was there: /api/events is declared but answers 404
- * ({"error": ...}) until its renderer (the event history) is attached with this one call.
- * 0, or -ENOENT for a path the endpoint does not declare. Call before or after http_start. */
+ * ({"error": ...}) until its renderer is attached with this one call (gpsntpd.c attaches
+ * wm_events_route, the event history). 0, or -ENOENT for a path the endpoint does not
+ * declare. Call before or after http_start. */
 int http_set_json_route(const char *path, http_json_fn fn, void *arg);
 
 #endif

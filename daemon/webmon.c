@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/clk.h"
@@ -16,6 +17,7 @@
 #include "common/log.h"
 #include "common/ntime.h"
 #include "daemon/ctl_render.h"
+#include "daemon/monitor.h"
 #include "refclock/rc.h"
 #include "server/udp.h"
 
@@ -180,4 +182,26 @@ void wm_render_status(FILE *out)
     put_window(out, HIST_FINE, true);
     put_window(out, HIST_COARSE, false);
     fputs("}}\n", out);
+}
+
+int wm_events_route(FILE *out, const char *(*query)(void *ctx, const char *key), void *ctx,
+                    void *arg)
+{
+    (void)arg;
+    const char *text = query(ctx, "after");
+    uint64_t after = 0;
+    if (text != NULL) {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(text, &end, 10);
+        if (text[0] < '0' || text[0] > '9' || *end != '\0' || errno != 0) {
+            fputs("{\"error\":\"after: expected an event's sequence number\"}\n", out);
+            return 400;
+        }
+        after = v;
+    }
+    static struct event ev[EVENTS_MAX];
+    size_t n = events_copy(mon_events(), after, ev, EVENTS_MAX);
+    ctl_render_events(out, ev, n, true);
+    return 200;
 }

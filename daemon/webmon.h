@@ -35,4 +35,10 @@ void wm_render_status(FILE *out);
 /* The history, for GET /api/history (NULL before wm_start). */
 const struct hist *wm_history(void);
 
+/* GET /api/events, an http_json_fn (http.h): the event history (monitor.h) as
+ * `gpsntpctl -j events` shows it, {"events":[...]}; ?after=N only the events numbered after N
+ * (400 for a bad N). */
+int wm_events_route(FILE *out, const char *(*query)(void *ctx, const char *key), void *ctx,
+                    void *arg);
+
 #endif

@@ -3,7 +3,8 @@
 # Issue 14: the HTTP endpoint against a daemon fed by the simulated receiver. /metrics passes
 # `promtool check metrics` and holds the key series with sane values once locked (stratum 1,
 # synchronized, both sources with offsets, reach, NTP counters that count our queries); the
-# JSON routes are valid JSON with what the page needs; the page and its library are served;
+# JSON routes are valid JSON with what the page needs (and /api/events the event history); the
+# page and its library are served;
 # bad requests get their 4xx (404 unknown path, 405 POST, 403 outside httpallow, 400 bad
 # query); an If-None-Match gets 304. Then the abuse: one address holding many idle and
 # half-sent connections is held to its per-address share while NTP keeps answering and other
@@ -65,7 +66,8 @@ print(f"metrics: {len(m)} samples; stratum 1, pps0 offset {pps_offset:.3g} s")
 PY
 
 # --- the JSON API ---------------------------------------------------------------------------
-for path in /api/status "/api/history" "/api/history?window=coarse" "/api/history?window=fine&after=3"; do
+for path in /api/status "/api/history" "/api/history?window=coarse" "/api/history?window=fine&after=3" \
+    /api/events "/api/events?after=1"; do
     curl -sf "$BASE$path" >"$GN_TMP/doc.json" || gn_fail "GET $path failed"
     python3 -m json.tool "$GN_TMP/doc.json" >/dev/null || gn_fail "$path is not valid JSON: $(head -c 300 "$GN_TMP/doc.json")"
 done
@@ -124,11 +126,16 @@ expect_code 405 "DELETE" -X DELETE "$BASE/"
 expect_code 400 "a GET with a body" -X GET -d x=1 "$BASE/metrics"
 expect_code 400 "bad window" "$BASE/api/history?window=decade"
 expect_code 400 "bad after" "$BASE/api/history?after=-1"
-expect_code 404 "events not wired in yet" "$BASE/api/events"
+expect_code 400 "bad events after" "$BASE/api/events?after=x"
 expect_code 403 "outside httpallow (httpdeny 127.0.0.3)" --interface 127.0.0.3 "$BASE/metrics"
 expect_code 200 "HEAD" -I "$BASE/api/status"
-curl -s "$BASE/api/events" | python3 -c 'import json,sys; assert "error" in json.load(sys.stdin)' ||
-    gn_fail "/api/events does not say why in JSON"
+curl -sf "$BASE/api/events" | python3 -c '
+import json, sys
+ev = json.load(sys.stdin)["events"]
+tags = [e["tag"] for e in ev]
+assert "START" in tags and "SYNC" in tags, tags
+last = ev[-1]["seq"]
+print("events:", tags)' || gn_fail "/api/events does not serve the event history"
 python3 - "$HTTP_PORT" <<'PY' || gn_fail "over-long headers were not refused with a 4xx"
 import socket, sys
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)

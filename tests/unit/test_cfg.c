@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "daemon/cfg.h"
+#include "daemon/statlog.h"
 
 static struct cfg c;
 static char errbuf[8192];
@@ -222,6 +223,46 @@ static void test_file_bytes(void)
     CHECK(n < 0 && strstr(errbuf, "directory") != NULL);
 }
 
+/* The monitoring directives: eventcommand (checked like the file it names), logdir, log. */
+static void test_monitoring(void)
+{
+    CHECK_INT(parse("logdir /var/log/x\nlog tracking statistics\nlog refclocks measurements\n"
+                    "eventcommand /bin/true\n"),
+              0);
+    CHECK_INT(c.logmask, STATLOG_BIT(STATLOG_TRACKING) | STATLOG_BIT(STATLOG_STATISTICS) |
+                             STATLOG_BIT(STATLOG_REFCLOCKS) | STATLOG_BIT(STATLOG_MEASUREMENTS));
+    CHECK(strcmp(c.logdir, "/var/log/x") == 0 && strcmp(c.eventcommand, "/bin/true") == 0);
+    /* Round trip through -n's output. */
+    char *printed = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&printed, &len);
+    cfg_print(&c, out);
+    fclose(out);
+    CHECK(strstr(printed, "log tracking measurements statistics refclocks\n") != NULL);
+    CHECK_INT(parse(printed), 0);
+    CHECK_INT(c.logmask, 0xf);
+    free(printed);
+    bad("log\n", 1);
+    bad("logdir /tmp\nlog tracking rawmeasurements\n", 2);
+    bad("logdir relative\n", 1);
+    /* A log with nowhere to go: the first log line is named. */
+    bad("\nlog tracking\nlog statistics\n", 2);
+    bad("eventcommand relative.sh\n", 1);
+    bad("eventcommand /nonexistent/gpsntpd-event.sh\n", 1);
+    CHECK(strstr(errbuf, "No such file") != NULL);
+    char path[] = "/tmp/gntest-cfg-ev.XXXXXX";
+    int fd = mkstemp(path); /* mode 0600: not executable */
+    CHECK(fd >= 0);
+    close(fd);
+    char text[128];
+    snprintf(text, sizeof(text), "# not executable\neventcommand %s\n", path);
+    bad(text, 2);
+    CHECK(strstr(errbuf, "not executable") != NULL);
+    unlink(path);
+    bad("eventcommand /tmp\n", 1);
+    bad("eventcommand /bin/true /bin/false\n", 1);
+}
+
 int main(void)
 {
     test_good();
@@ -229,5 +270,6 @@ int main(void)
     test_http();
     test_round_trip();
     test_file_bytes();
+    test_monitoring();
     return check_result();
 }
