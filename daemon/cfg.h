@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "daemon/http.h"
+#include "daemon/http_params.h"
 #include "refclock/rc.h"
 #include "server/udp.h"
 

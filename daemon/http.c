@@ -94,15 +94,6 @@ static int history_route(FILE *out, const char *(*query)(void *, const char *), 
 static int events_missing(FILE *out, const char *(*query)(void *, const char *), void *ctx,
                           void *arg);
 
-void http_params_defaults(struct http_params *p)
-{
-    memset(p, 0, sizeof(*p));
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&p->addr;
-    v4->sin_family = AF_INET;
-    v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    p->addrlen = sizeof(*v4);
-}
-
 static void count(int status)
 {
     for (size_t i = 0; i < N_CODES; i++) {

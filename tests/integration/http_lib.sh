@@ -51,8 +51,16 @@ metric() {
     curl -sf --max-time 10 "$BASE/metrics" | awk -v k="$1" '$1 == k { print $2 }'
 }
 
-# Wait for stratum 1 with the pulse leading, read through the endpoint itself.
+# Wait for stratum 1 with the pulse leading and its offset settled (the first readings after
+# the lock still hold the offset from before the start-up step), read through the endpoint.
 http_wait_lock() {
-    locked() { [ "$(metric gpsntpd_stratum)" = 1 ] && [ "$(metric 'gpsntpd_source_selected{source="pps0"}')" = 1 ]; }
-    gn_wait_for "${1:-60}" locked || gn_fail "no stratum 1 with pps0 leading within ${1:-60} s"
+    locked() {
+        curl -sf --max-time 10 "$BASE/metrics" | awk '
+            $1 == "gpsntpd_stratum" { s = $2 }
+            $1 == "gpsntpd_source_selected{source=\"pps0\"}" { sel = $2 }
+            $1 == "gpsntpd_source_offset_seconds{source=\"pps0\"}" { off = $2; have = 1 }
+            END { exit !(s == 1 && sel == 1 && have && off < 1e-4 && off > -1e-4) }'
+    }
+    gn_wait_for "${1:-60}" locked ||
+        gn_fail "no stratum 1 with pps0 leading (and its offset within 100 us) within ${1:-60} s"
 }
