@@ -3,13 +3,18 @@
 # Install what gpsntpd needs to build, test and demo on Debian 12, if it is missing.
 # Installing chrony does not start its service here (and nothing here starts it): its chronyd
 # is only a test peer and a benchmark reference, run by the tests with -x on private ports.
+# The same for prometheus: the HTTP tests run its binary with a private configuration and
+# storage on a loopback port (its Debian service stays stopped); chromium is run headless by
+# the status-page test. libmicrohttpd-dev and libjs-dygraphs are build dependencies (the HTTP
+# endpoint and the chart library embedded in the status page).
 set -eu
 
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev libgps-dev libcap-dev \
 libsystemd-dev nettle-dev libgnutls28-dev gnutls-bin scdoc debhelper lintian fakeroot \
 pps-tools gpsd gpsd-clients python3 python3-gps chrony ntpsec-ntpdig sntp ntpdate \
 iproute2 procps util-linux tzdata strace \
-qemu-system-x86 busybox-static cpio"
+qemu-system-x86 busybox-static cpio \
+libmicrohttpd-dev libjs-dygraphs curl prometheus chromium"
 
 missing=""
 for p in $PACKAGES; do

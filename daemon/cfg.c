@@ -54,6 +54,7 @@ void cfg_defaults(struct cfg *c)
     udp_params_defaults(&c->udp);
     ntske_params_defaults(&c->nts);
     rc_params_defaults(&c->rc);
+    http_params_defaults(&c->http);
     snprintf(c->controlsocket, sizeof(c->controlsocket), "/run/gpsntpd/gpsntpd.sock");
     snprintf(c->pidfile, sizeof(c->pidfile), "/run/gpsntpd/gpsntpd.pid");
 }
@@ -248,6 +249,66 @@ static void d_fastpath(struct parser *p, int argc, char **argv)
     } else {
         error(p, "fastpath: expected on or off, got '%s'", argv[0]);
     }
+}
+
+static void d_httpport(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "httpport", argc, 1, 1)) {
+        get_int(p, "httpport", argv[0], 0, 65535, &p->c->http.port);
+    }
+}
+
+static void d_bindhttpaddress(struct parser *p, int argc, char **argv)
+{
+    if (!want_args(p, "bindhttpaddress", argc, 1, 1)) {
+        return;
+    }
+    struct http_params *h = &p->c->http;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&h->addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&h->addr;
+    struct sockaddr_storage was = h->addr;
+    memset(&h->addr, 0, sizeof(h->addr));
+    if (inet_pton(AF_INET, argv[0], &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        h->addrlen = sizeof(*v4);
+    } else if (inet_pton(AF_INET6, argv[0], &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        h->addrlen = sizeof(*v6);
+    } else {
+        h->addr = was;
+        error(p, "bindhttpaddress: '%s' is not a numeric IPv4 or IPv6 address", argv[0]);
+    }
+}
+
+static void http_acl_directive(struct parser *p, const char *dir, bool allow, int argc,
+                               char **argv)
+{
+    if (!want_args(p, dir, argc, 0, 1)) {
+        return;
+    }
+    struct http_params *h = &p->c->http;
+    if (h->n_acl == HTTP_MAX_ACL) {
+        error(p, "%s: at most %d httpallow/httpdeny rules", dir, HTTP_MAX_ACL);
+        return;
+    }
+    const char *what = argc == 0 ? "all" : argv[0];
+    struct acl_rule *r = &h->acl[h->n_acl];
+    if (!acl_parse(what, allow, r)) {
+        error(p, "%s: '%s' is not an address, a CIDR subnet or 'all'", dir, what);
+        return;
+    }
+    r->line = p->line;
+    h->n_acl++;
+}
+
+static void d_httpallow(struct parser *p, int argc, char **argv)
+{
+    http_acl_directive(p, "httpallow", true, argc, argv);
+}
+
+static void d_httpdeny(struct parser *p, int argc, char **argv)
+{
+    http_acl_directive(p, "httpdeny", false, argc, argv);
 }
 
 static void d_controlsocket(struct parser *p, int argc, char **argv)
@@ -473,6 +534,7 @@ struct directive {
 static const struct directive directives[] = {
     {"allow", d_allow},
     {"bindaddress", d_bindaddress},
+    {"bindhttpaddress", d_bindhttpaddress},
     {"clientloglimit", d_clientloglimit},
     {"controlsocket", d_controlsocket},
     {"deny", d_deny},
@@ -480,6 +542,9 @@ static const struct directive directives[] = {
     {"dumpdir", d_dumpdir},
     {"eventcommand", d_eventcommand},
     {"fastpath", d_fastpath},
+    {"httpallow", d_httpallow},
+    {"httpdeny", d_httpdeny},
+    {"httpport", d_httpport},
     {"jumppersist", d_jumppersist},
     {"keyfile", d_keyfile},
     {"leapseclist", d_leapseclist},
@@ -740,6 +805,20 @@ void cfg_print(const struct cfg *c, FILE *out)
         }
     }
     fprintf(out, "controlsocket %s\npidfile %s\n", c->controlsocket, c->pidfile);
+    fprintf(out, "httpport %d\n", c->http.port);
+    if (c->http.port != 0) {
+        char buf[INET6_ADDRSTRLEN];
+        const struct sockaddr *sa = (const struct sockaddr *)&c->http.addr;
+        const void *a = sa->sa_family == AF_INET
+                            ? (const void *)&((const struct sockaddr_in *)sa)->sin_addr
+                            : (const void *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+        inet_ntop(sa->sa_family, a, buf, sizeof(buf));
+        fprintf(out, "bindhttpaddress %s\n", buf);
+    }
+    for (int i = 0; i < c->http.n_acl; i++) {
+        const struct acl_rule *r = &c->http.acl[i];
+        print_addr(out, r->allow ? "httpallow" : "httpdeny", r->family, r->addr, r->prefix_len);
+    }
     if (c->user[0]) {
         fprintf(out, "user %s\n", c->user);
     }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
+#include "daemon/http_params.h"
 #include "refclock/rc.h"
 #include "server/nts_ke.h"
 #include "server/udp.h"
@@ -25,6 +26,7 @@ struct cfg {
     struct udp_params udp;             /* the NTP server */
     struct rc_params rc;               /* reference clocks and discipline */
     struct ntske_params nts;           /* NTS-KE and cookies (issue 15) */
+    struct http_params http;           /* the HTTP endpoint (status page, metrics) */
     char controlsocket[108];           /* default /run/gpsntpd/gpsntpd.sock */
     char pidfile[PATH_MAX];            /* default /run/gpsntpd/gpsntpd.pid; locked */
     char user[64];                     /* `user`: drop root to it after start-up */

@@ -164,38 +164,45 @@ static void offset_text(double v, char *buf, size_t len)
     }
 }
 
+void ctl_render_sources_array(FILE *out, const struct rc_src_status *s, size_t n)
+{
+    fprintf(out, "[");
+    for (size_t i = 0; i < n; i++) {
+        const struct rc_src_status *x = &s[i];
+        fprintf(out, "%s{", i > 0 ? "," : "");
+        json_str(out, "name", x->name, true);
+        json_str(out, "driver", x->driver, true);
+        json_str(out, "device", x->param, true);
+        json_str(out, "refid", x->refid, true);
+        json_str(out, "state", drv_state_name(x->state), true);
+        fprintf(out, "\"selected\":%s,\"noselect\":%s,\"prefer\":%s,\"jump_suspect\":%s,",
+                x->selected ? "true" : "false", x->noselect ? "true" : "false",
+                x->prefer ? "true" : "false", x->jump_suspect ? "true" : "false");
+        fprintf(out, "\"reach\":%u,\"samples\":%llu,", x->reach,
+                (unsigned long long)x->samples);
+        json_num(out, "last_sample_age_s",
+                 x->last_sample_age_ns < 0 ? NAN : nt_to_s(x->last_sample_age_ns), true);
+        json_num(out, "offset_s", x->offset_s, true);
+        json_num(out, "jitter_s", x->jitter_s, true);
+        json_num(out, "latency_s", x->latency_s, true);
+        json_str(out, "error", x->error, true);
+        json_num(out, "retry_in_s", x->retry_in_s, true);
+        fprintf(out, "\"counters\":{");
+        for (int c = 0; c < DRV_CNT__COUNT; c++) {
+            fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", drv_counter_name(c),
+                    (unsigned long long)x->counters[c]);
+        }
+        fprintf(out, "}}");
+    }
+    fprintf(out, "]");
+}
+
 void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool json)
 {
     if (json) {
-        fprintf(out, "{\"sources\":[");
-        for (size_t i = 0; i < n; i++) {
-            const struct rc_src_status *x = &s[i];
-            fprintf(out, "%s{", i > 0 ? "," : "");
-            json_str(out, "name", x->name, true);
-            json_str(out, "driver", x->driver, true);
-            json_str(out, "device", x->param, true);
-            json_str(out, "refid", x->refid, true);
-            json_str(out, "state", drv_state_name(x->state), true);
-            fprintf(out, "\"selected\":%s,\"noselect\":%s,\"prefer\":%s,\"jump_suspect\":%s,",
-                    x->selected ? "true" : "false", x->noselect ? "true" : "false",
-                    x->prefer ? "true" : "false", x->jump_suspect ? "true" : "false");
-            fprintf(out, "\"reach\":%u,\"samples\":%llu,", x->reach,
-                    (unsigned long long)x->samples);
-            json_num(out, "last_sample_age_s",
-                     x->last_sample_age_ns < 0 ? NAN : nt_to_s(x->last_sample_age_ns), true);
-            json_num(out, "offset_s", x->offset_s, true);
-            json_num(out, "jitter_s", x->jitter_s, true);
-            json_num(out, "latency_s", x->latency_s, true);
-            json_str(out, "error", x->error, true);
-            json_num(out, "retry_in_s", x->retry_in_s, true);
-            fprintf(out, "\"counters\":{");
-            for (int c = 0; c < DRV_CNT__COUNT; c++) {
-                fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", drv_counter_name(c),
-                        (unsigned long long)x->counters[c]);
-            }
-            fprintf(out, "}}");
-        }
-        fprintf(out, "]}\n");
+        fprintf(out, "{\"sources\":");
+        ctl_render_sources_array(out, s, n);
+        fprintf(out, "}\n");
         return;
     }
     fprintf(out, "  Name    Driver Refid State        Reach Samples LastRx   Offset   Jitter  "

@@ -19,6 +19,8 @@
 /* now_ns: the served clock's time (for "Ref time" ages). */
 void ctl_render_tracking(FILE *out, const struct rc_tracking *t, bool json);
 void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool json);
+/* The sources as a bare JSON array (what `sources -j` holds under "sources"). */
+void ctl_render_sources_array(FILE *out, const struct rc_src_status *s, size_t n);
 /* ke: the NTS-KE counters, or NULL (all zero). */
 void ctl_render_serverstats(FILE *out, const struct srv_counters *c,
                             const struct ntske_counters *ke, bool json);

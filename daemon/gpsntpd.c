@@ -21,10 +21,12 @@
 #include "common/ntime.h"
 #include "daemon/cfg.h"
 #include "daemon/ctl.h"
+#include "daemon/http.h"
 #include "daemon/monitor.h"
 #include "daemon/pidfile.h"
 #include "daemon/privdrop.h"
 #include "daemon/service.h"
+#include "daemon/webmon.h"
 #include "refclock/rc.h"
 #include "server/keys.h"
 #include "server/nts_ke.h"
@@ -231,7 +233,7 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
         return -1;
     }
     if (rc_init(clk, &cfg->rc) < 0 || udp_open(&cfg->udp, clk) < 0 || ctl_open(cfg) < 0 ||
-        rc_start() < 0) {
+        http_open(&cfg->http) < 0 || rc_start() < 0) {
         return -1;
     }
     if (ntske_enabled(&cfg->nts) && ntske_open(&cfg->nts, &cfg->udp, clk) < 0) {
@@ -249,7 +251,10 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
     if (mon_start(cfg, clk) < 0) {
         return -1;
     }
-    if (udp_start() < 0 || ctl_start() < 0 || (ntske_enabled(&cfg->nts) && ntske_start() < 0)) {
+    /* /api/events: the HTTP endpoint declares it, the monitor's history fills it. */
+    http_set_json_route("/api/events", wm_events_route, NULL);
+    if (udp_start() < 0 || ctl_start() < 0 || http_start(clk) < 0 ||
+        (ntske_enabled(&cfg->nts) && ntske_start() < 0)) {
         return -1;
     }
     ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
@@ -299,6 +304,7 @@ int main(int argc, char **argv)
     }
     log_info("exiting");
     svc_stopping();
+    http_stop();
     ntske_stop();
     udp_stop();
     keytab_free(&keys);

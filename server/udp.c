@@ -601,6 +601,18 @@ void udp_get_counters(struct srv_counters *out)
     }
 }
 
+size_t udp_get_clients_tracked(void)
+{
+    size_t n = 0;
+    for (int i = 0; i < udp.n_workers; i++) {
+        struct worker *w = &udp.workers[i];
+        pthread_mutex_lock(&w->clients_lock);
+        n += cl_used(w->clients);
+        pthread_mutex_unlock(&w->clients_lock);
+    }
+    return n;
+}
+
 size_t udp_get_clients(struct udp_client_stat *out, size_t max)
 {
     struct cl_entry top[64];

@@ -68,6 +68,9 @@ struct udp_client_stat {
     uint64_t kod_sent;
     int64_t last_seen_ago_ns;
 };
+/* Entries in use in the client tables (all workers): the clients being tracked. */
+size_t udp_get_clients_tracked(void);
+
 /* The busiest clients, most requests first. Returns the number written (<= max). */
 size_t udp_get_clients(struct udp_client_stat *out, size_t max);
 

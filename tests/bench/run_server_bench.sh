@@ -2,17 +2,22 @@
 # SPDX-License-Identifier: BSD-2-Clause
 # Server throughput benchmark (issue 2), not a test: gpsntpd, chronyd and the minimal
 # recvmmsg/sendmmsg responder side by side in one run, each pinned to CPU 1 with the load
-# generator on CPU 0. Per server: closed-loop rate, an open-loop sweep (the highest rate with
+# generator on CPU 0. gpsntpd runs twice: as is, and with its HTTP endpoint on and polled
+# all the while (webpoll.py, 10 rounds a second of /, /metrics and /api/history: far more
+# than a page and a Prometheus ask), so the two rows show what the endpoint costs NTP. Per server: closed-loop rate, an open-loop sweep (the highest rate with
 # < 1% loss), RTT, CPU time per answered request (from /proc utime+stime), and the offset a
 # client computes at 10k requests/s (should be 0: one clock). chronyd runs with -x (never
 # touches the clock), `local stratum 1`, no ratelimit, on a private port and files.
+# On a shared machine one run of each is noise: gpsntpd and gpsntpd+http alternate ROUNDS
+# times (default 3) and the summary takes each one's median.
 # Then authenticated serving (issue 15), gpsntpd beside chronyd with the same AES-CMAC key and
 # the same NTS certificate: closed-loop rate and CPU per request for plain, key-authenticated
 # (AES128 CMAC) and NTS-protected requests, and NTS-KE handshakes per second.
-#   usage: tests/bench/run_server_bench.sh [BUILD_DIR]   (default: build)
+#   usage: tests/bench/run_server_bench.sh [BUILD_DIR [ROUNDS]]   (default: build 3)
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$src/build}/bin
+rounds=${2:-3}
 tmp=$(mktemp -d /tmp/gnbench.XXXXXX)
 pids=""
 cleanup() {
@@ -27,9 +32,12 @@ hz=$(getconf CLK_TCK)
 
 start_server() { # name port -> sets spid
     case $1 in
-    gpsntpd)
+    gpsntpd | gpsntpd+http)
         printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.0/8\nlocal stratum 1\ncontrolsocket %s/g.sock\npidfile %s/g.pid\n' \
             "$2" "$tmp" "$tmp" >"$tmp/g.conf"
+        if [ "$1" = gpsntpd+http ]; then
+            echo "httpport $http_port" >>"$tmp/g.conf"
+        fi
         taskset -c 1 "$bin/gpsntpd" -d -x -f "$tmp/g.conf" 2>"$tmp/g.log" &
         ;;
     chronyd)
@@ -48,15 +56,31 @@ start_server() { # name port -> sets spid
 
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
-printf '%-8s %12s %14s %9s %9s %12s %12s %12s\n' server closed/s "open<1%loss/s" rtt50us rtt99us cpu_ns/req off50us off99us
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared when above ~0)"
+printf '%-13s %12s %14s %9s %9s %12s %12s %12s\n' server closed/s "open<1%loss/s" rtt50us rtt99us cpu_ns/req off50us off99us
 declare -A rate cpu
 port=11200
-for server in minresp gpsntpd chronyd; do
+http_port=11280
+poll=""
+order="minresp"
+for _ in $(seq "$rounds"); do
+    order="$order gpsntpd gpsntpd+http"
+done
+for server in $order chronyd; do
     if [ "$server" = chronyd ] && ! command -v chronyd >/dev/null; then
         continue
     fi
     port=$((port + 1))
+    http_port=$((http_port + 1))
     start_server $server $port
+    if [ "$server" = gpsntpd+http ]; then
+        # Bounded: at most 120 s (the measurements take about 20 s), ended below by PID.
+        taskset -c 0 python3 "$src/tests/bench/webpoll.py" 127.0.0.1 $http_port 10 120 \
+            >>"$tmp/webpoll.json" 2>&1 &
+        poll=$!
+        pids="$pids $poll"
+        sleep 1
+    fi
     c0=$(cpu_ticks "$spid")
     closed=$(load closed $port 3 256)
     c1=$(cpu_ticks "$spid")
@@ -73,18 +97,30 @@ for server in minresp gpsntpd chronyd; do
         fi
     done
     acc=$(load open $port 2 10000)
-    printf '%-8s %12s %14s %9s %9s %12s %12s %12s\n' $server "$(field "$closed" answered_per_s)" \
+    printf '%-13s %12s %14s %9s %9s %12s %12s %12s\n' $server "$(field "$closed" answered_per_s)" \
         "$best" "$(field "$closed" rtt_p50_us)" "$(field "$closed" rtt_p99_us)" "$cpu_ns" \
         "$(field "$acc" abs_offset_p50_us)" "$(field "$acc" abs_offset_p99_us)"
-    rate[$server]=$(field "$closed" answered_per_s)
-    cpu[$server]=$cpu_ns
+    rate[$server]="${rate[$server]:-} $(field "$closed" answered_per_s)"
+    cpu[$server]="${cpu[$server]:-} $cpu_ns"
+    if [ -n "$poll" ]; then
+        kill -INT "$poll" 2>/dev/null
+        poll=""
+    fi
     kill "$spid"
     sleep 0.5
 done
-for server in gpsntpd chronyd; do
+if [ -s "$tmp/webpoll.json" ]; then
+    echo "gpsntpd+http: the endpoint polled meanwhile (/, /metrics, /api/history), each run:"
+    sed 's/^/  /' "$tmp/webpoll.json"
+fi
+med() { python3 -c "import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))" $1; }
+for server in gpsntpd gpsntpd+http chronyd; do
     [ -n "${rate[$server]:-}" ] || continue
-    python3 -c "print('%-8s %.2fx the minimal responder\\'s closed-loop rate, %.2fx its CPU per request' % ('$server', ${rate[$server]} / ${rate[minresp]}, ${cpu[$server]} / max(${cpu[minresp]}, 1)))"
+    python3 -c "print('%-13s %.2fx the minimal responder\\'s closed-loop rate, %.2fx its CPU per request (median of %d)' % ('$server', $(med "${rate[$server]}") / $(med "${rate[minresp]}"), $(med "${cpu[$server]}") / max($(med "${cpu[minresp]}"), 1), len('${rate[$server]}'.split())))"
 done
+if [ -n "${rate[gpsntpd+http]:-}" ]; then
+    python3 -c "print('HTTP polled vs not: %.2fx the closed-loop rate, %.2fx the CPU per request (medians)' % ($(med "${rate[gpsntpd+http]}") / $(med "${rate[gpsntpd]}"), $(med "${cpu[gpsntpd+http]}") / $(med "${cpu[gpsntpd]}")))"
+fi
 
 # --- authenticated serving (issue 15) -------------------------------------------------------
 command -v certtool >/dev/null || { echo "certtool missing: no authenticated benchmark"; exit 0; }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /* Tests of the configuration parser: every directive accepted with good values, every error
  * path reported as NAME:LINE, all errors of a file reported, and cfg_print round-trips. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -132,10 +134,52 @@ static void test_errors(void)
     CHECK(parse(longline) >= 1);
 }
 
+/* The HTTP endpoint: off by default on 127.0.0.1; its address, port and access rules. */
+static void test_http(void)
+{
+    CHECK_INT(parse(""), 0);
+    CHECK_INT(c.http.port, 0);
+    CHECK_INT(c.http.addr.ss_family, AF_INET);
+    CHECK(((struct sockaddr_in *)&c.http.addr)->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+    CHECK_INT(c.http.n_acl, 0);
+    CHECK_INT(parse("httpport 8080\nbindhttpaddress ::\nhttpallow 192.168.1.0/24\n"
+                    "httpdeny 192.168.1.66\nhttpallow\n"),
+              0);
+    CHECK_INT(c.http.port, 8080);
+    CHECK_INT(c.http.addr.ss_family, AF_INET6);
+    CHECK_INT(c.http.addrlen, sizeof(struct sockaddr_in6));
+    CHECK_INT(c.http.n_acl, 3);
+    CHECK(c.http.acl[0].allow && c.http.acl[0].prefix_len == 24);
+    CHECK(!c.http.acl[1].allow && c.http.acl[1].prefix_len == 32);
+    CHECK(c.http.acl[2].allow && c.http.acl[2].family == AF_UNSPEC);
+    CHECK_INT(c.udp.n_acl, 0); /* the NTP rules are apart */
+    CHECK_INT(parse("httpport 80\nbindhttpaddress 10.0.0.5\n"), 0);
+    CHECK_INT(c.http.addr.ss_family, AF_INET);
+    bad("httpport 65536\n", 1);
+    bad("httpport -1\n", 1);
+    bad("httpport\n", 1);
+    bad("httpport http\n", 1);
+    bad("\nbindhttpaddress localhost\n", 2);
+    bad("bindhttpaddress 127.0.0.1 ::1\n", 1);
+    bad("httpallow 10.0.0.0/33\n", 1);
+    bad("httpdeny everyone\n", 1);
+    bad("httpallow 1.2.3.4 5.6.7.8\n", 1);
+    /* A bad bindhttpaddress leaves the default in place. */
+    CHECK_INT(parse("bindhttpaddress nowhere\n"), 1);
+    CHECK_INT(c.http.addr.ss_family, AF_INET);
+    char many[64 * 20] = "";
+    for (int i = 0; i <= HTTP_MAX_ACL; i++) {
+        snprintf(many + strlen(many), sizeof(many) - strlen(many), "httpallow 10.0.0.%d\n", i);
+    }
+    CHECK_INT(parse(many), 1);
+    CHECK(strstr(errbuf, "at most") != NULL);
+}
+
 static void test_round_trip(void)
 {
     CHECK_INT(parse("port 999\nbindaddress ::1\nallow 192.168.0.0/16\ndeny all\n"
-                    "ratelimit\nlocal stratum 3\n"
+                    "ratelimit\nlocal stratum 3\nhttpport 8080\nbindhttpaddress ::1\n"
+                    "httpallow 10.0.0.0/8\nhttpdeny 10.9.0.0/16\n"
                     "refclock nmea /dev/ttyUSB0 baud 9600 offset 0.1 refid GPS\n"
                     "mindate 2025-01-02\n"),
               0);
@@ -151,6 +195,8 @@ static void test_round_trip(void)
     CHECK_INT(c.udp.n_acl, first.udp.n_acl);
     CHECK(c.udp.ratelimit && c.rc.local_stratum == 3 && c.rc.n_sources == 1);
     CHECK(c.rc.mindate_ns == first.rc.mindate_ns);
+    CHECK(c.http.port == 8080 && c.http.addr.ss_family == AF_INET6 && c.http.n_acl == 2);
+    CHECK(!c.http.acl[1].allow && c.http.acl[1].prefix_len == 16);
     CHECK(strcmp(c.rc.sources[0].opts[0].value, "9600") == 0);
     free(printed);
 }
@@ -241,6 +287,7 @@ int main(void)
     test_auth_directives();
     test_good();
     test_errors();
+    test_http();
     test_round_trip();
     test_file_bytes();
     test_monitoring();
