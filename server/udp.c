@@ -36,6 +36,12 @@
 #define MAX_WORKERS 64
 #define RX_BUF 1024
 #define CMSG_BUF 256
+/* The control buffers are read and written through struct cmsghdr (CMSG_FIRSTHDR hands back
+ * the buffer itself), so each row must be aligned for it, which a byte array is not by itself.
+ * Its place in struct worker happens to be 8-aligned (32 * 52 bytes of tx_buf before it); another
+ * batch or packet size would make it odd: undefined behaviour that x86 and AArch64 loads
+ * tolerate, but not 32-bit ARM's ldrd/ldm. */
+_Static_assert(CMSG_BUF % _Alignof(struct cmsghdr) == 0, "each cmsg row stays aligned");
 
 struct usock {
     int fd;
@@ -57,11 +63,11 @@ struct worker {
     struct iovec rx_iov[BATCH];
     struct sockaddr_storage rx_addr[BATCH];
     uint8_t rx_buf[BATCH][RX_BUF];
-    uint8_t rx_cmsg[BATCH][CMSG_BUF];
+    _Alignas(struct cmsghdr) uint8_t rx_cmsg[BATCH][CMSG_BUF];
     struct mmsghdr tx_msgs[BATCH];
     struct iovec tx_iov[BATCH];
     uint8_t tx_buf[BATCH][SRV_PKT_LEN + 4];
-    uint8_t tx_cmsg[BATCH][CMSG_BUF];
+    _Alignas(struct cmsghdr) uint8_t tx_cmsg[BATCH][CMSG_BUF];
 };
 
 static struct {

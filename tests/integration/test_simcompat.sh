@@ -8,6 +8,7 @@
 # sendmsg/sendto/recvmsg/recvmmsg, clock changes only through clock_adjtime, and a clean exit
 # on SIGTERM. Source-level rule: no raw syscall().
 . "$(dirname "$0")/lib.sh"
+gn_native_only "strace would see the emulator's system calls and threads, not gpsntpd's"
 command -v strace >/dev/null || gn_skip "strace is not installed"
 command -v python3 >/dev/null || gn_skip "python3 is not installed"
 
