@@ -3,6 +3,7 @@
 # tools: gcc-aarch64-linux-gnu, the arm64 libraries installed beside the amd64 ones through
 # multiarch (libgps-dev:arm64 ...), and qemu-user to run the results here.
 #   cmake -S . -B build-arm64 --toolchain board/toolchain/aarch64-linux-gnu.cmake
+#   ctest --test-dir build-arm64 -L unit
 # tests/cross/run_arm64.sh installs all of it and runs the unit tests under qemu-user.
 # There is no sysroot: Debian's multiarch keeps the arm64 headers and libraries in
 # /usr/include/aarch64-linux-gnu and /usr/lib/aarch64-linux-gnu, where the cross compiler
@@ -12,7 +13,15 @@ set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(GN_TRIPLET aarch64-linux-gnu)
 
-set(CMAKE_C_COMPILER ${GN_TRIPLET}-gcc)
+# gcc-aarch64-linux-gnu by default; -DGN_CROSS_CC=clang builds with Debian's clang instead
+# (one compiler for every target, pointed at this one), linking with the same cross binutils.
+set(GN_CROSS_CC gcc CACHE STRING "gcc (aarch64-linux-gnu-gcc) or clang")
+if(GN_CROSS_CC STREQUAL "clang")
+    set(CMAKE_C_COMPILER clang)
+    set(CMAKE_C_COMPILER_TARGET ${GN_TRIPLET})
+else()
+    set(CMAKE_C_COMPILER ${GN_TRIPLET}-gcc)
+endif()
 set(CMAKE_LIBRARY_ARCHITECTURE ${GN_TRIPLET})
 
 # pkg-config: pkgconf:arm64 installs aarch64-linux-gnu-pkg-config, which reads only the arm64

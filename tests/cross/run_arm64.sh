@@ -44,6 +44,10 @@ installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
 }
 
+now() { date +%s.%N; }
+since() { echo "$(now) $1" | awk '{printf "%.1f", $1 - $2}'; }
+
+t0=$(now)
 missing=""
 for p in $HOST_PACKAGES $TARGET_PACKAGES; do
     installed "$p" || missing="$missing $p"
@@ -77,9 +81,14 @@ for p in $NATIVE_PACKAGES; do
     installed "$p" || die "$p is not installed: the native build needs it (board/install-deps.sh)"
 done
 
+install_s=$(since "$t0")
+if [ -n "$missing" ]; then
+    packages_line="installed$missing in ${install_s} s"
+else
+    packages_line="all there (checked in ${install_s} s)"
+fi
+
 # --- build -----------------------------------------------------------------------------
-now() { date +%s.%N; }
-since() { echo "$(now) $1" | awk '{printf "%.1f", $1 - $2}'; }
 
 say "configure and build in $build"
 t0=$(now)
@@ -132,8 +141,9 @@ run_ctest() {
     passed=$((total - failed - skipped))
     result="$passed passed, $failed failed, $skipped skipped in ${secs} s"
     if [ "$ok" -eq 0 ]; then
-        grep -E '^\s+[0-9]+ - ' "$log" || true
-        echo "(the log: $log)"
+        # The failures with their output (--output-on-failure), without the passing lines.
+        grep -vE '^ +Start +[0-9]+:|Test +#[0-9]+: .* (Passed|\*\*\*Skipped) ' "$log" || true
+        echo "(the whole log: $log)"
     fi
 }
 
@@ -156,13 +166,15 @@ if [ "$sanitize" != 0 ]; then
     say "unit tests built with ASan+UBSan, under qemu-user"
     cmake -S "$src" -B "$build-asan" --toolchain "$toolchain" -DGN_WERROR=ON -DGN_SANITIZE=ON \
         -DCMAKE_BUILD_TYPE=Debug >/dev/null
+    t=$(now)
     if cmake --build "$build-asan" -j "$jobs" >"$build-asan/arm64-build.log" 2>&1; then
+        asan_build_s=$(since "$t")
         # LeakSanitizer stops the world with ptrace, which qemu-user does not offer: no leak
         # check here (the native ASan suite has it).
         ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
             UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
             run_ctest asan "$build-asan" -L unit -j "$jobs"
-        summary_asan=$result
+        summary_asan="$result (built in ${asan_build_s} s)"
     else
         tail -n 30 "$build-asan/arm64-build.log"
         summary_asan="the sanitizer build failed (see $build-asan/arm64-build.log)"
@@ -172,6 +184,7 @@ fi
 
 echo "=== arm64 summary ($(aarch64-linux-gnu-gcc -dumpversion) cross, $(qemu-aarch64 --version |
     head -n 1 | sed 's/ (.*//'), $toolchain)"
+echo "  packages:            $packages_line"
 echo "  cross build:         ${build_s} s, $n_elf AArch64 binaries"
 echo "  unit tests:          $summary_unit"
 echo "  integration tests:   $summary_integration"
