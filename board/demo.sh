@@ -70,6 +70,8 @@ echo "=== an NTP client (ntpdig 127.0.0.2): the offset is the simulator's +0.250
 ntpdig -t 2 127.0.0.2 || echo "(no answer)"
 echo "=== gpsntpctl serverstats"
 ctl serverstats
+echo "=== gpsntpctl events"
+ctl events
 echo "=== daemon log"
 cat "$tmp/gpsntpd.log"
 status=0

@@ -6,9 +6,10 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config clang libclang-rt-14-dev libgps-dev libcap-dev \
-libsystemd-dev scdoc debhelper lintian fakeroot \
+libsystemd-dev nettle-dev libgnutls28-dev gnutls-bin scdoc debhelper lintian fakeroot \
 pps-tools gpsd gpsd-clients python3 python3-gps chrony ntpsec-ntpdig sntp ntpdate \
-iproute2 procps util-linux tzdata strace"
+iproute2 procps util-linux tzdata strace \
+qemu-system-x86 busybox-static cpio"
 
 missing=""
 for p in $PACKAGES; do

@@ -78,31 +78,31 @@ void log_close(void)
     }
 }
 
-static void emit(enum log_level level, const char *errtext, const char *fmt, va_list ap)
+/* name: the word before the message on stderr and in the log file; prio: syslog's. */
+static void emit(enum log_level level, int prio, const char *name, const char *errtext,
+                 const char *fmt, va_list ap)
 {
-    static const char *const names[] = {"error", "warning", "info", "debug"};
-    static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
     char msg[1024];
     int n = vsnprintf(msg, sizeof(msg), fmt, ap);
     if (n >= 0 && errtext != NULL && (size_t)n < sizeof(msg)) {
         snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", errtext);
     }
     if (use_stderr) {
-        fprintf(stderr, "gpsntpd: %s%s%s\n", level <= LOG_LVL_WARN ? names[level] : "",
+        fprintf(stderr, "gpsntpd: %s%s%s\n", level <= LOG_LVL_WARN ? name : "",
                 level <= LOG_LVL_WARN ? ": " : "", msg);
     } else {
-        syslog(prio[level], "%s", msg);
+        syslog(prio, "%s", msg);
     }
     if (log_file != NULL) {
         char stamp[32] = "-";
         if (log_clock != NULL) {
             nt_format_iso_ms(clk_now(log_clock), stamp, sizeof(stamp));
         }
-        fprintf(log_file, "%s %s: %s\n", stamp, names[level], msg);
+        fprintf(log_file, "%s %s: %s\n", stamp, name, msg);
     }
 }
 
-#define DEFINE_LOG(fn, level, with_errno)                                                       \
+#define DEFINE_LOG(fn, level, prio, name, with_errno)                                           \
     void fn(const char *fmt, ...)                                                               \
     {                                                                                           \
         int saved = errno;                                                                      \
@@ -111,13 +111,14 @@ static void emit(enum log_level level, const char *errtext, const char *fmt, va_
         }                                                                                       \
         va_list ap;                                                                             \
         va_start(ap, fmt);                                                                      \
-        emit((level), (with_errno) ? strerror(saved) : NULL, fmt, ap);                          \
+        emit((level), (prio), (name), (with_errno) ? strerror(saved) : NULL, fmt, ap);          \
         va_end(ap);                                                                             \
         errno = saved;                                                                          \
     }
 
-DEFINE_LOG(log_err, LOG_LVL_ERR, false)
-DEFINE_LOG(log_warn, LOG_LVL_WARN, true)
-DEFINE_LOG(log_warnx, LOG_LVL_WARN, false)
-DEFINE_LOG(log_info, LOG_LVL_INFO, false)
-DEFINE_LOG(log_debug_, LOG_LVL_DEBUG, false)
+DEFINE_LOG(log_crit, LOG_LVL_ERR, LOG_CRIT, "critical", false)
+DEFINE_LOG(log_err, LOG_LVL_ERR, LOG_ERR, "error", false)
+DEFINE_LOG(log_warn, LOG_LVL_WARN, LOG_WARNING, "warning", true)
+DEFINE_LOG(log_warnx, LOG_LVL_WARN, LOG_WARNING, "warning", false)
+DEFINE_LOG(log_info, LOG_LVL_INFO, LOG_INFO, "info", false)
+DEFINE_LOG(log_debug_, LOG_LVL_DEBUG, LOG_DEBUG, "debug", false)

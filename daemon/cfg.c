@@ -15,9 +15,12 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/ntime.h"
+#include "daemon/evcmd.h"
 #include "daemon/registry.h"
+#include "daemon/statlog.h"
 #include "refclock/rc.h"
 
 #define MAX_TOKENS 48
@@ -49,6 +52,7 @@ void cfg_defaults(struct cfg *c)
 {
     memset(c, 0, sizeof(*c));
     udp_params_defaults(&c->udp);
+    ntske_params_defaults(&c->nts);
     rc_params_defaults(&c->rc);
     snprintf(c->controlsocket, sizeof(c->controlsocket), "/run/gpsntpd/gpsntpd.sock");
     snprintf(c->pidfile, sizeof(c->pidfile), "/run/gpsntpd/gpsntpd.pid");
@@ -278,6 +282,60 @@ PATH_DIRECTIVE(d_pidfile, "pidfile", pidfile)
 PATH_DIRECTIVE(d_driftfile, "driftfile", rc.driftfile)
 PATH_DIRECTIVE(d_leapseclist, "leapseclist", rc.leapseclist)
 PATH_DIRECTIVE(d_dumpdir, "dumpdir", rc.dumpdir)
+PATH_DIRECTIVE(d_logdir, "logdir", logdir)
+
+static void d_eventcommand(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "eventcommand", argc, 1, 1)) {
+        get_path(p, "eventcommand", argv[0], p->c->eventcommand, sizeof(p->c->eventcommand));
+        p->c->eventcommand_line = p->line;
+    }
+}
+
+/* `log tracking measurements statistics refclocks`: any of them, on one line or several. */
+static void d_log(struct parser *p, int argc, char **argv)
+{
+    if (argc == 0) {
+        error(p, "log: expected what to log: tracking, measurements, statistics, refclocks");
+        return;
+    }
+    for (int i = 0; i < argc; i++) {
+        enum statlog_kind k;
+        if (!statlog_parse(argv[i], &k)) {
+            error(p, "log: unknown log '%s' (tracking, measurements, statistics, refclocks)",
+                  argv[i]);
+            continue;
+        }
+        p->c->logmask |= STATLOG_BIT(k);
+    }
+    if (p->c->log_line == 0) {
+        p->c->log_line = p->line; /* the first, for an error that concerns them all */
+    }
+}
+
+PATH_DIRECTIVE(d_keyfile, "keyfile", udp.keyfile)
+PATH_DIRECTIVE(d_ntsserverkey, "ntsserverkey", nts.key)
+PATH_DIRECTIVE(d_ntsdumpdir, "ntsdumpdir", nts.dumpdir)
+
+static void d_ntsservercert(struct parser *p, int argc, char **argv)
+{
+    if (want_args(p, "ntsservercert", argc, 1, 1)) {
+        get_path(p, "ntsservercert", argv[0], p->c->nts.cert, sizeof(p->c->nts.cert));
+        p->c->nts.line = p->line;
+    }
+}
+
+#define INT_DIRECTIVE(fn, name, field, lo, hi)                                                  \
+    static void fn(struct parser *p, int argc, char **argv)                                     \
+    {                                                                                           \
+        if (want_args(p, name, argc, 1, 1)) {                                                   \
+            get_int(p, name, argv[0], lo, hi, &p->c->field);                                    \
+        }                                                                                       \
+    }
+INT_DIRECTIVE(d_ntsport, "ntsport", nts.port, 0, 65535)
+INT_DIRECTIVE(d_ntsrotate, "ntsrotate", nts.rotate_s, 60, 365 * 86400)
+INT_DIRECTIVE(d_ntsmaxconns, "ntsmaxconns", nts.max_conns, 1, 1000)
+INT_DIRECTIVE(d_ntstimeout, "ntstimeout", nts.timeout_ms, 100, 60000)
 
 #define SECONDS_DIRECTIVE(fn, name, field, lo, hi)                                              \
     static void fn(struct parser *p, int argc, char **argv)                                     \
@@ -420,16 +478,27 @@ static const struct directive directives[] = {
     {"deny", d_deny},
     {"driftfile", d_driftfile},
     {"dumpdir", d_dumpdir},
+    {"eventcommand", d_eventcommand},
     {"fastpath", d_fastpath},
     {"jumppersist", d_jumppersist},
+    {"keyfile", d_keyfile},
     {"leapseclist", d_leapseclist},
     {"local", d_local},
+    {"log", d_log},
+    {"logdir", d_logdir},
     {"logfile", d_logfile},
     {"makestep", d_makestep},
     {"maxholdover", d_maxholdover},
     {"maxjump", d_maxjump},
     {"maxslewrate", d_maxslewrate},
     {"mindate", d_mindate},
+    {"ntsdumpdir", d_ntsdumpdir},
+    {"ntsmaxconns", d_ntsmaxconns},
+    {"ntsport", d_ntsport},
+    {"ntsrotate", d_ntsrotate},
+    {"ntsservercert", d_ntsservercert},
+    {"ntsserverkey", d_ntsserverkey},
+    {"ntstimeout", d_ntstimeout},
     {"pidfile", d_pidfile},
     {"port", d_port},
     {"ratelimit", d_ratelimit},
@@ -525,9 +594,27 @@ static void validate(struct parser *p)
         error(p, "workers %d needs fastpath on (worker threads are the fast path)",
               c->udp.workers);
     }
+    p->line = c->nts.line;
+    if ((c->nts.cert[0] != '\0') != (c->nts.key[0] != '\0')) {
+        error(p, "NTS needs both ntsservercert and ntsserverkey");
+    }
     p->line = c->user_line;
-    if (c->user[0] != '\0' && getpwnam(c->user) == NULL) {
+    const struct passwd *pw = c->user[0] != '\0' ? getpwnam(c->user) : NULL;
+    if (c->user[0] != '\0' && pw == NULL) {
         error(p, "user: no user named '%s' on this system", c->user);
+    }
+    p->line = c->log_line;
+    if (c->logmask != 0 && c->logdir[0] == '\0') {
+        error(p, "log: no logdir given: the statistics logs need a directory (logdir DIR)");
+    }
+    /* The command runs as the user the daemon becomes: whoever else may change it could run
+     * code as the daemon. */
+    p->line = c->eventcommand_line;
+    char why[PATH_MAX + 96];
+    if (c->eventcommand[0] != '\0' &&
+        evc_check_path(c->eventcommand, pw != NULL ? pw->pw_uid : geteuid(),
+                       pw != NULL ? pw->pw_gid : getegid(), why, sizeof(why)) != NULL) {
+        error(p, "eventcommand %s: %s", c->eventcommand, why);
     }
 }
 
@@ -640,12 +727,39 @@ void cfg_print(const struct cfg *c, FILE *out)
         fprintf(out, "local stratum %d\n", c->rc.local_stratum);
     }
     fprintf(out, "workers %d\nfastpath %s\n", c->udp.workers, c->udp.fastpath ? "on" : "off");
+    if (c->udp.keyfile[0]) {
+        fprintf(out, "keyfile %s\n", c->udp.keyfile);
+    }
+    if (ntske_enabled(&c->nts)) {
+        fprintf(out, "ntsservercert %s\nntsserverkey %s\nntsport %d\nntsrotate %d\n"
+                     "ntsmaxconns %d\nntstimeout %d\n",
+                c->nts.cert, c->nts.key, c->nts.port, c->nts.rotate_s, c->nts.max_conns,
+                c->nts.timeout_ms);
+        if (c->nts.dumpdir[0]) {
+            fprintf(out, "ntsdumpdir %s\n", c->nts.dumpdir);
+        }
+    }
     fprintf(out, "controlsocket %s\npidfile %s\n", c->controlsocket, c->pidfile);
     if (c->user[0]) {
         fprintf(out, "user %s\n", c->user);
     }
     if (c->logfile[0]) {
         fprintf(out, "logfile %s\n", c->logfile);
+    }
+    if (c->eventcommand[0]) {
+        fprintf(out, "eventcommand %s\n", c->eventcommand);
+    }
+    if (c->logdir[0]) {
+        fprintf(out, "logdir %s\n", c->logdir);
+    }
+    if (c->logmask != 0) {
+        fprintf(out, "log");
+        for (int k = 0; k < STATLOG__COUNT; k++) {
+            if (c->logmask & STATLOG_BIT(k)) {
+                fprintf(out, " %s", statlog_name((enum statlog_kind)k));
+            }
+        }
+        fputc('\n', out);
     }
     for (int i = 0; i < c->rc.n_sources; i++) {
         const struct rc_source_cfg *r = &c->rc.sources[i];

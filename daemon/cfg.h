@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "refclock/rc.h"
+#include "server/nts_ke.h"
 #include "server/udp.h"
 
 /* Everything the file says: each layer's parameters, as that layer defines them, and the
@@ -23,11 +24,16 @@ struct cfg {
     char path[PATH_MAX];
     struct udp_params udp;             /* the NTP server */
     struct rc_params rc;               /* reference clocks and discipline */
+    struct ntske_params nts;           /* NTS-KE and cookies (issue 15) */
     char controlsocket[108];           /* default /run/gpsntpd/gpsntpd.sock */
     char pidfile[PATH_MAX];            /* default /run/gpsntpd/gpsntpd.pid; locked */
     char user[64];                     /* `user`: drop root to it after start-up */
     char logfile[PATH_MAX];
+    char eventcommand[PATH_MAX];       /* `eventcommand`: run for each event (evcmd.h) */
+    char logdir[PATH_MAX];             /* `logdir`: the statistics logs' directory */
+    unsigned logmask;                  /* `log`: STATLOG_BIT() of each kind asked for */
     int user_line, workers_line;       /* for the checks that span lines */
+    int eventcommand_line, log_line;
 };
 
 /* Fill defaults. */

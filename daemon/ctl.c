@@ -7,7 +7,7 @@
  * oldest goes, so stuck or malicious clients cannot stall the loop or lock others out.
  *
  * Two access levels, by the peer's credentials (SO_PEERCRED): any local user may monitor
- * (tracking, sources, serverstats, clients); only root and members of the daemon's group may
+ * (tracking, sources, serverstats, clients, events); only root and members of the daemon's group may
  * control (makestep). The socket is created with its final mode by bind() under a umask and
  * is never chmod'ed or chown'ed by path afterwards: a path can be swapped for a symlink
  * between two calls, and root following it would hand a file of its choosing to whoever
@@ -22,6 +22,7 @@
 #include <pwd.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,10 +35,11 @@
 #include "refclock/rc.h"
 #include "daemon/cfg.h"
 #include "daemon/ctl_render.h"
+#include "daemon/monitor.h"
 #include "server/udp.h"
 
 #define LINE_MAX_LEN 128
-#define ANSWER_MAX (64 * 1024)
+#define ANSWER_MAX (128 * 1024) /* the whole event history in JSON fits */
 #define CLIENT_DEADLINE_NS (1 * NT_NS_PER_S)
 
 #define CTL_CLIENTS 8
@@ -74,20 +76,38 @@ static size_t run_command(char *line, bool may_control)
         argv[argc++] = t;
     }
     bool json = false;
-    const char *cmd = NULL;
+    const char *cmd = NULL, *arg = NULL;
     bool bad = false;
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-j") == 0) {
             json = true;
         } else if (cmd == NULL) {
             cmd = argv[i];
+        } else if (arg == NULL) {
+            arg = argv[i];
         } else {
             bad = true;
         }
     }
+    if (cmd != NULL && arg != NULL && strcmp(cmd, "events") != 0) {
+        bad = true; /* only `events` takes an argument */
+    }
     if (cmd == NULL || bad) {
         fprintf(out, "error: expected one command: tracking, sources, serverstats, clients, "
-                     "makestep\n");
+                     "events [N], makestep\n");
+    } else if (strcmp(cmd, "events") == 0) {
+        char *end = NULL;
+        long want = arg != NULL ? strtol(arg, &end, 10) : EVENTS_MAX;
+        if (arg != NULL && (*end != '\0' || want < 1 || want > EVENTS_MAX)) {
+            fprintf(out, "error: events: N is a count of events, 1 to %d\n", EVENTS_MAX);
+        } else {
+            static struct event ev[EVENTS_MAX];
+            const struct events *h = mon_events();
+            uint64_t last = events_last_seq(h);
+            uint64_t after = last > (uint64_t)want ? last - (uint64_t)want : 0;
+            size_t n = events_copy(h, after, ev, EVENTS_MAX);
+            ctl_render_events(out, ev, n, json);
+        }
     } else if (strcmp(cmd, "tracking") == 0) {
         struct rc_tracking t;
         rc_get_tracking(&t);
@@ -99,7 +119,9 @@ static size_t run_command(char *line, bool may_control)
     } else if (strcmp(cmd, "serverstats") == 0) {
         struct srv_counters c;
         udp_get_counters(&c);
-        ctl_render_serverstats(out, &c, json);
+        struct ntske_counters ke;
+        ntske_get_counters(&ke);
+        ctl_render_serverstats(out, &c, &ke, json);
     } else if (strcmp(cmd, "clients") == 0) {
         static struct udp_client_stat c[64];
         size_t n = udp_get_clients(c, 64);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-2-Clause */
 /*
  * ctl: the daemon side of the control channel, a Unix stream socket (`controlsocket`, mode
- * 0660, owned by the daemon's user). A client sends one line, "COMMAND [-j]\n"; the daemon
- * writes the whole answer and closes. Commands: tracking, sources, serverstats, clients,
- * makestep. Served from the event loop without blocking it: bounded buffers and a deadline
+ * 0660, owned by the daemon's user). A client sends one line, "COMMAND [ARG] [-j]\n"; the
+ * daemon writes the whole answer and closes. Commands: tracking, sources, serverstats,
+ * clients, events [N] (anyone may monitor), makestep (control). Served from the event loop without blocking it: bounded buffers and a deadline
  * per connection.
  */
 #ifndef GN_CTL_H

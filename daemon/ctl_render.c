@@ -233,8 +233,13 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
     fprintf(out, "\n* selected   ! held off by the jump guard   x noselect\n");
 }
 
-void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
+void ctl_render_serverstats(FILE *out, const struct srv_counters *c,
+                            const struct ntske_counters *ke, bool json)
 {
+    struct ntske_counters none = {0};
+    if (ke == NULL) {
+        ke = &none;
+    }
     if (json) {
         fprintf(out, "{\"received\":%llu,\"answered\":%llu,\"denied\":%llu,\"ratelimited\":%llu,"
                      "\"kod_sent\":%llu,\"send_errors\":%llu,\"batch_fallbacks\":%llu,\"dropped\":{",
@@ -246,7 +251,16 @@ void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
             fprintf(out, "%s\"%s\":%llu", d > 1 ? "," : "", srv_drop_name(d),
                     (unsigned long long)c->dropped[d]);
         }
-        fprintf(out, "}}\n");
+        fprintf(out, "},\"auth_mac_answered\":%llu,\"auth_crypto_naks\":%llu,"
+                     "\"nts_answered\":%llu,\"nts_naks\":%llu,\"ntske_accepted\":%llu,"
+                     "\"ntske_refused\":%llu,\"ntske_sessions\":%llu,"
+                     "\"ntske_tls_failures\":%llu,\"ntske_bad_requests\":%llu,"
+                     "\"ntske_timeouts\":%llu}\n",
+                (unsigned long long)c->auth_mac_answered, (unsigned long long)c->auth_crypto_naks,
+                (unsigned long long)c->nts_answered, (unsigned long long)c->nts_naks,
+                (unsigned long long)ke->accepted, (unsigned long long)ke->refused,
+                (unsigned long long)ke->sessions, (unsigned long long)ke->tls_failures,
+                (unsigned long long)ke->bad_requests, (unsigned long long)ke->timeouts);
         return;
     }
     fprintf(out, "NTP packets received       : %llu\n", (unsigned long long)c->received);
@@ -261,6 +275,16 @@ void ctl_render_serverstats(FILE *out, const struct srv_counters *c, bool json)
         snprintf(label, sizeof(label), "NTP dropped (%s)", srv_drop_name(d));
         fprintf(out, "%-27s: %llu\n", label, (unsigned long long)c->dropped[d]);
     }
+    fprintf(out, "Authenticated NTP (MAC)    : %llu\n", (unsigned long long)c->auth_mac_answered);
+    fprintf(out, "Crypto-NAKs sent           : %llu\n", (unsigned long long)c->auth_crypto_naks);
+    fprintf(out, "NTS-protected NTP          : %llu\n", (unsigned long long)c->nts_answered);
+    fprintf(out, "NTS NAKs sent              : %llu\n", (unsigned long long)c->nts_naks);
+    fprintf(out, "NTS-KE connections accepted: %llu\n", (unsigned long long)ke->accepted);
+    fprintf(out, "NTS-KE connections refused : %llu\n", (unsigned long long)ke->refused);
+    fprintf(out, "NTS-KE sessions            : %llu\n", (unsigned long long)ke->sessions);
+    fprintf(out, "NTS-KE TLS failures        : %llu\n", (unsigned long long)ke->tls_failures);
+    fprintf(out, "NTS-KE bad requests        : %llu\n", (unsigned long long)ke->bad_requests);
+    fprintf(out, "NTS-KE timeouts            : %llu\n", (unsigned long long)ke->timeouts);
 }
 
 void ctl_render_clients(FILE *out, const struct udp_client_stat *c, size_t n, bool json)
@@ -286,5 +310,38 @@ void ctl_render_clients(FILE *out, const struct udp_client_stat *c, size_t n, bo
         age_text(c[i].last_seen_ago_ns, age, sizeof(age));
         fprintf(out, "%-40s %6llu %6llu %4llu %6s\n", c[i].addr, (unsigned long long)c[i].requests,
                 (unsigned long long)c[i].dropped, (unsigned long long)c[i].kod_sent, age);
+    }
+}
+
+void ctl_render_events(FILE *out, const struct event *e, size_t n, bool json)
+{
+    if (json) {
+        fprintf(out, "{\"events\":[");
+        for (size_t i = 0; i < n; i++) {
+            char when[32];
+            nt_format_iso_ms(e[i].time_ns, when, sizeof(when));
+            fprintf(out, "%s{\"seq\":%llu,", i > 0 ? "," : "", (unsigned long long)e[i].seq);
+            json_str(out, "time", when, true);
+            fprintf(out, "\"time_ns\":%lld,", (long long)e[i].time_ns);
+            json_str(out, "severity", event_severity_name(e[i].severity), true);
+            json_str(out, "tag", event_tag_name(e[i].tag), true);
+            json_str(out, "source", e[i].source, true);
+            json_str(out, "message", e[i].message, true);
+            fprintf(out, "\"stratum\":%d,", e[i].stratum);
+            json_str(out, "reference", e[i].reference, false);
+            fprintf(out, "}");
+        }
+        fprintf(out, "]}\n");
+        return;
+    }
+    fprintf(out, "Time (UTC)               Severity Tag                  Source   Message\n");
+    fprintf(out, "=================================================================="
+                 "=============================\n");
+    for (size_t i = 0; i < n; i++) {
+        char when[32];
+        nt_format_iso_ms(e[i].time_ns, when, sizeof(when));
+        fprintf(out, "%-24s %-8s %-20s %-8s %s\n", when, event_severity_name(e[i].severity),
+                event_tag_name(e[i].tag), e[i].source[0] != '\0' ? e[i].source : "-",
+                e[i].message);
     }
 }

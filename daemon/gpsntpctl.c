@@ -18,12 +18,13 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: gpsntpctl [-j] [-s SOCKET] COMMAND\n"
+            "usage: gpsntpctl [-j] [-s SOCKET] COMMAND [ARG]\n"
             "commands:\n"
             "  tracking     the reference and the state of the clock (as chronyc tracking)\n"
             "  sources      the reference clocks: state, samples, offset, jitter, counters\n"
             "  serverstats  NTP requests received, answered and dropped per reason\n"
             "  clients      the busiest NTP clients\n"
+            "  events [N]   the last N events (alarms and state changes; default all held)\n"
             "  makestep     step the clock at the next update\n"
             "options:\n"
             "  -j           JSON output\n"
@@ -46,12 +47,19 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (optind + 1 != argc) {
+    if (optind + 1 != argc && optind + 2 != argc) {
         usage(stderr);
         return 2;
     }
     const char *cmd = argv[optind];
-    const char *known[] = {"tracking", "sources", "serverstats", "clients", "makestep"};
+    const char *arg = optind + 2 == argc ? argv[optind + 1] : NULL;
+    if (arg != NULL && (strcmp(cmd, "events") != 0 || strspn(arg, "0123456789") != strlen(arg) ||
+                        strlen(arg) > 6)) {
+        fprintf(stderr, "gpsntpctl: %s takes no argument '%s'\n", cmd, arg);
+        usage(stderr);
+        return 2;
+    }
+    const char *known[] = {"tracking", "sources", "serverstats", "clients", "events", "makestep"};
     bool ok = false;
     for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
         ok |= strcmp(cmd, known[i]) == 0;
@@ -75,7 +83,8 @@ int main(int argc, char **argv)
         return 1;
     }
     char line[128];
-    int len = snprintf(line, sizeof(line), "%s%s\n", cmd, json ? " -j" : "");
+    int len = snprintf(line, sizeof(line), "%s%s%s%s\n", cmd, arg != NULL ? " " : "",
+                       arg != NULL ? arg : "", json ? " -j" : "");
     if (write(fd, line, (size_t)len) != len) {
         fprintf(stderr, "gpsntpctl: %s: write: %s\n", path, strerror(errno));
         return 1;

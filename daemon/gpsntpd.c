@@ -21,10 +21,13 @@
 #include "common/ntime.h"
 #include "daemon/cfg.h"
 #include "daemon/ctl.h"
+#include "daemon/monitor.h"
 #include "daemon/pidfile.h"
 #include "daemon/privdrop.h"
 #include "daemon/service.h"
 #include "refclock/rc.h"
+#include "server/keys.h"
+#include "server/nts_ke.h"
 #include "server/udp.h"
 
 #define DEFAULT_CONFIG "/etc/gpsntpd.conf"
@@ -86,6 +89,7 @@ static void on_hangup_check(void *arg)
         } else {
             log_info("SIGHUP: log file reopened; configuration changes need a restart");
         }
+        mon_reopen();
     }
     ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
 }
@@ -145,9 +149,12 @@ static struct clk *set_up(const struct opts *o, const struct cfg *cfg)
     return clk;
 }
 
-/* The drift and last-time files are written as `user` once root is dropped: their directory
- * must let it, or the state is lost at every restart with only a warning at shutdown. */
-static bool state_dir_ok(const char *path, bool is_dir, const char *user)
+/* The drift and last-time files and the statistics logs are written as `user` once root is
+ * dropped: their directory must let it, or the state is lost at every restart with only a
+ * warning at shutdown, or the logs cannot be created. what: the directory's role; loss: what
+ * goes wrong otherwise. */
+static bool state_dir_ok(const char *path, bool is_dir, const char *user, const char *what,
+                         const char *loss)
 {
     char dir[PATH_MAX];
     snprintf(dir, sizeof(dir), "%s", path);
@@ -157,11 +164,11 @@ static bool state_dir_ok(const char *path, bool is_dir, const char *user)
     }
     struct stat st;
     if (stat(dir, &st) < 0) {
-        log_err("state directory %s: %s", dir, strerror(errno));
+        log_err("%s %s: %s", what, dir, strerror(errno));
         return false;
     }
     if (!S_ISDIR(st.st_mode)) {
-        log_err("state directory %s: not a directory", dir);
+        log_err("%s %s: not a directory", what, dir);
         return false;
     }
     const struct passwd *pw = user[0] != '\0' ? getpwnam(user) : NULL;
@@ -171,12 +178,32 @@ static bool state_dir_ok(const char *path, bool is_dir, const char *user)
                            : st.st_gid == gid ? (st.st_mode & S_IWGRP) != 0
                                               : (st.st_mode & S_IWOTH) != 0);
     if (!ok) {
-        log_err("state directory %s is not writable by %s (uid %u): the drift and last time "
-                "would be lost at every restart; make it theirs (chown %s %s)",
-                dir, user[0] != '\0' ? user : "this process", (unsigned)uid,
+        log_err("%s %s is not writable by %s (uid %u): %s; make it theirs (chown %s %s)", what,
+                dir, user[0] != '\0' ? user : "this process", (unsigned)uid, loss,
                 user[0] != '\0' ? user : "USER", dir);
     }
     return ok;
+}
+
+/* The key file and the NTS certificate and key: checked (and the keys loaded) before start-up,
+ * errors naming the file and line. */
+static int load_secrets(struct cfg *cfg, struct keytab *keys)
+{
+    if (cfg->udp.keyfile[0] != '\0') {
+        int errors = keytab_load(cfg->udp.keyfile, keys, stderr);
+        if (errors != 0) {
+            fprintf(stderr, "gpsntpd: keyfile %s is unusable\n", cfg->udp.keyfile);
+            return -1;
+        }
+        cfg->udp.keys = keys;
+    }
+    if (ntske_enabled(&cfg->nts)) {
+        if (ntske_check(&cfg->nts, stderr) < 0) {
+            return -1;
+        }
+        cfg->udp.nts = true;
+    }
+    return 0;
 }
 
 /* Open everything that needs root, become a daemon, drop privileges, start serving. */
@@ -193,12 +220,21 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
     if (r < 0) {
         return -1;
     }
-    if ((cfg->rc.driftfile[0] != '\0' && !state_dir_ok(cfg->rc.driftfile, false, cfg->user)) ||
-        (cfg->rc.dumpdir[0] != '\0' && !state_dir_ok(cfg->rc.dumpdir, true, cfg->user))) {
+    const char *lost = "the drift and last time would be lost at every restart";
+    if ((cfg->rc.driftfile[0] != '\0' &&
+         !state_dir_ok(cfg->rc.driftfile, false, cfg->user, "state directory", lost)) ||
+        (cfg->rc.dumpdir[0] != '\0' &&
+         !state_dir_ok(cfg->rc.dumpdir, true, cfg->user, "state directory", lost)) ||
+        (cfg->logmask != 0 &&
+         !state_dir_ok(cfg->logdir, true, cfg->user, "logdir",
+                       "the statistics logs could not be created there"))) {
         return -1;
     }
     if (rc_init(clk, &cfg->rc) < 0 || udp_open(&cfg->udp, clk) < 0 || ctl_open(cfg) < 0 ||
         rc_start() < 0) {
+        return -1;
+    }
+    if (ntske_enabled(&cfg->nts) && ntske_open(&cfg->nts, &cfg->udp, clk) < 0) {
         return -1;
     }
     if (!o->foreground && daemon(0, 0) < 0) {
@@ -209,7 +245,11 @@ static int start(const struct opts *o, const struct cfg *cfg, struct clk *clk)
     if (cfg->user[0] != '\0' && pd_drop_privileges(cfg->user, !o->no_clock_control) < 0) {
         return -1;
     }
-    if (udp_start() < 0 || ctl_start() < 0) {
+    /* As the user: the files it creates are the ones it reopens after a rotation. */
+    if (mon_start(cfg, clk) < 0) {
+        return -1;
+    }
+    if (udp_start() < 0 || ctl_start() < 0 || (ntske_enabled(&cfg->nts) && ntske_start() < 0)) {
         return -1;
     }
     ev_add_timer(NT_NS_PER_S, on_hangup_check, NULL);
@@ -235,6 +275,11 @@ int main(int argc, char **argv)
         }
         return 1;
     }
+    /* Secrets are read here, as root, before any privilege drop; -n checks them too. */
+    static struct keytab keys;
+    if (load_secrets(&cfg, &keys) < 0) {
+        return 1;
+    }
     if (o.check_only) {
         cfg_print(&cfg, stdout);
         return 0;
@@ -254,8 +299,11 @@ int main(int argc, char **argv)
     }
     log_info("exiting");
     svc_stopping();
+    ntske_stop();
     udp_stop();
+    keytab_free(&keys);
     ctl_close();
+    mon_stop();
     rc_shutdown();
     pidfile_release();
     clk_destroy(clk);

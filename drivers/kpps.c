@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/timepps.h>
 #include <unistd.h>
 
@@ -22,6 +23,10 @@
 /* The kernel keeps only the latest edge: the poll must come round faster than the pulses
  * (1 s) or edges are lost. 200 ms leaves room for a busy loop and costs nothing. */
 #define POLL_INTERVAL_NS (200 * NT_NS_PER_MS)
+/* After this many polls without a new edge (1 s), check that the path still names the device
+ * we hold: Linux does not fail PPS_FETCH on a source that was unregistered (module removed,
+ * a USB serial adapter's ldattach gone); it just never has a new edge. */
+#define QUIET_POLLS_BEFORE_CHECK 5
 /* Bound on the missed-pulse counter's increment per edge (a noisy line can jump the kernel's
  * sequence by thousands). */
 #define MAX_MISSED_PER_EDGE 3600
@@ -40,6 +45,8 @@ struct kpps_priv {
     bool clear;       /* capture the clear edge */
     unsigned logged;  /* LOGGED_* already reported */
     struct kpps_seq seq;
+    struct stat node; /* the node opened, to notice when its path names another or none */
+    unsigned quiet_polls;
 };
 
 enum kpps_verdict kpps_seq_update(struct kpps_seq *st, uint32_t seq, int64_t ts_ns,
@@ -122,6 +129,10 @@ static int kpps_open(struct drv_src *src)
         return -errno;
     }
     p->fd = fd;
+    if (fstat(fd, &p->node) != 0) {
+        memset(&p->node, 0, sizeof(p->node));
+    }
+    p->quiet_polls = 0;
     if (time_pps_create(fd, &p->handle) < 0) {
         report_once(src, LOGGED_NOT_PPS,
                     "not a PPS device (for a pulse on a serial port's DCD line, attach it with "
@@ -179,6 +190,23 @@ static void kpps_close(struct drv_src *src)
     }
 }
 
+/* Whether the quiet device is still the one at PATH: checked once a second while no edge comes
+ * (a stat, nothing while pulses flow). A removed source's node is gone, or, once the source is
+ * back, names a new device: either way the descriptor held is dead and must be reopened. */
+static bool still_there(struct kpps_priv *p, const char *path)
+{
+    if (++p->quiet_polls < QUIET_POLLS_BEFORE_CHECK) {
+        return true;
+    }
+    p->quiet_polls = 0;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        return errno != ENOENT && errno != ENOTDIR;
+    }
+    return p->node.st_ino == 0 || (st.st_ino == p->node.st_ino && st.st_dev == p->node.st_dev &&
+                                   st.st_rdev == p->node.st_rdev);
+}
+
 static int kpps_poll(struct drv_src *src)
 {
     struct kpps_priv *p = drv_priv(src);
@@ -204,8 +232,9 @@ static int kpps_poll(struct drv_src *src)
     uint64_t missed;
     enum kpps_verdict v = kpps_seq_update(&p->seq, seq, ts_ns, &missed);
     if (v != KPPS_NEW) {
-        return 0;
+        return still_there(p, drv_param(src)) ? 0 : -ENODEV;
     }
+    p->quiet_polls = 0;
     for (uint64_t i = 0; i < missed && i < MAX_MISSED_PER_EDGE; i++) {
         drv_count(src, DRV_CNT_MISSED_PULSE);
     }

@@ -184,8 +184,69 @@ static void pend(struct dsc_src *s, int64_t mono, double x)
     s->pend_n++;
 }
 
-/* Jump guard, filter, pending. Returns true when the sample was accepted. */
-static bool accept(struct dsc *d, int idx, int64_t mono, double x)
+const char *rc_verdict_name(enum rc_verdict v)
+{
+    switch (v) {
+    case RC_VERDICT_OK: return "OK";
+    case RC_VERDICT_SHIFT: return "SHIFT";
+    case RC_VERDICT_OUTLIER: return "OUTLIER";
+    case RC_VERDICT_JUMP: return "JUMP";
+    case RC_VERDICT_LEAP: return "LEAP";
+    case RC_VERDICT_BAD_INTERVAL: return "BAD_INTERVAL";
+    case RC_VERDICT_NO_SECOND: return "NO_SECOND";
+    case RC_VERDICT_AMBIGUOUS: return "AMBIGUOUS";
+    case RC_VERDICT_WRONG_EDGE: return "WRONG_EDGE";
+    case RC_VERDICT_NOT_SYNCED: return "NOT_SYNCED";
+    }
+    return "?";
+}
+
+static bool accepted(enum rc_verdict v)
+{
+    return v == RC_VERDICT_OK || v == RC_VERDICT_SHIFT;
+}
+
+/* Tell the sample hook (the statistics log) what became of a sample: nothing to do, and no
+ * work done, when nobody asked. */
+static void report(const struct dsc *d, const struct dsc_src *s, int64_t mono, int64_t local_ns,
+                   double raw_s, double x, enum rc_verdict v)
+{
+    if (d->sample_hook == NULL) {
+        return;
+    }
+    double u, filtered = NAN;
+    if (flt_predict(&s->flt, mono, &u)) {
+        filtered = u + servo_frame(&d->servo, mono);
+    }
+    struct rc_sample_rec r = {.source = s->cfg.name, .pulse = s->cfg.pps, .local_ns = local_ns,
+                              .raw_offset_s = raw_s, .offset_s = x, .filtered_s = filtered,
+                              .verdict = v};
+    d->sample_hook(d->sample_hook_arg, &r);
+}
+
+/* An edge's distance to the nearest second of the local clock, in [-0.5, 0.5) s: all a pulse
+ * says before its second is named. */
+static double second_fraction(int64_t t_ns)
+{
+    int64_t r = t_ns % NT_NS_PER_S;
+    if (r < 0) {
+        r += NT_NS_PER_S;
+    }
+    if (r >= NT_NS_PER_S / 2) {
+        r -= NT_NS_PER_S;
+    }
+    return nt_to_s(r);
+}
+
+void dsc_set_sample_hook(struct dsc *d, void (*fn)(void *arg, const struct rc_sample_rec *r),
+                         void *arg)
+{
+    d->sample_hook = fn;
+    d->sample_hook_arg = arg;
+}
+
+/* Jump guard, filter, pending. Returns the verdict: OK or SHIFT when accepted. */
+static enum rc_verdict accept(struct dsc *d, int idx, int64_t mono, double x)
 {
     struct dsc_src *s = &d->src[idx];
     if (s->last_accept_mono == 0 || mono - s->last_accept_mono > DSC_LOST_S * NT_NS_PER_S) {
@@ -216,7 +277,7 @@ static bool accept(struct dsc *d, int idx, int64_t mono, double x)
     }
     if (v == SEL_HOLD) {
         s->jump_suspect = true;
-        return false;
+        return RC_VERDICT_JUMP;
     }
     s->jump_suspect = false;
     s->jump_approved = false;
@@ -227,7 +288,7 @@ static bool accept(struct dsc *d, int idx, int64_t mono, double x)
     enum flt_result r = flt_add(&s->flt, mono, u);
     if (r == FLT_OUTLIER) {
         s->counters[DRV_CNT_OUTLIER]++;
-        return false;
+        return RC_VERDICT_OUTLIER;
     }
     if (r == FLT_SHIFTED) {
         log_info("%s: offset level moved to %+.6f s; re-qualifying", s->cfg.name, x);
@@ -243,7 +304,7 @@ static bool accept(struct dsc *d, int idx, int64_t mono, double x)
     s->offset_s = x;
     s->got_tick = true;
     pend(s, mono, x);
-    return true;
+    return r == FLT_SHIFTED ? RC_VERDICT_SHIFT : RC_VERDICT_OK;
 }
 
 /* A coarse sample against the pulses locked to it: how late the sentence is, i.e. the
@@ -269,16 +330,21 @@ void dsc_sample(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns, int64
                 enum clk_leap leap)
 {
     struct dsc_src *s = &d->src[idx];
+    double raw = nt_to_s(local_ns - ref_ns);
     if (near_leap(d, ref_ns) || near_leap(d, local_ns)) {
-        return; /* the receiver's 23:59:60 is not a one-second offset */
+        /* the receiver's 23:59:60 is not a one-second offset */
+        report(d, s, mono_ns, local_ns, raw, NAN, RC_VERDICT_LEAP);
+        return;
     }
     s->leap = leap;
     s->leap_midnight = leap != CLK_LEAP_NONE ? nt_next_midnight(ref_ns) : 0;
     s->last_data_mono = mono_ns;
     double x = nt_to_s(local_ns - nt_from_s(s->cfg.offset_s) - ref_ns);
-    if (accept(d, idx, mono_ns, x)) {
+    enum rc_verdict v = accept(d, idx, mono_ns, x);
+    if (accepted(v)) {
         measure_latency(d, idx, mono_ns, x);
     }
+    report(d, s, mono_ns, local_ns, raw, x, v);
 }
 
 void dsc_no_fix(struct dsc *d, int idx, int64_t mono_ns)
@@ -291,6 +357,7 @@ void dsc_pulse(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns)
     struct dsc_src *s = &d->src[idx];
     s->last_pulse_mono = mono_ns;
     if (near_leap(d, local_ns)) {
+        report(d, s, mono_ns, local_ns, second_fraction(local_ns), NAN, RC_VERDICT_LEAP);
         return;
     }
     struct ppl_coarse co = {0};
@@ -330,10 +397,16 @@ void dsc_pulse(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns)
     if (r != PPL_OK) {
         s->counters[DRV_CNT_PULSE_REJECTED]++;
         log_debug("%s: pulse rejected: %s", s->cfg.name, ppl_result_name(r));
+        static const enum rc_verdict verdict[] = {
+            [PPL_BAD_INTERVAL] = RC_VERDICT_BAD_INTERVAL, [PPL_NO_SECOND] = RC_VERDICT_NO_SECOND,
+            [PPL_AMBIGUOUS] = RC_VERDICT_AMBIGUOUS, [PPL_WRONG_EDGE] = RC_VERDICT_WRONG_EDGE,
+            [PPL_NOT_SYNCED] = RC_VERDICT_NOT_SYNCED};
+        report(d, s, mono_ns, local_ns, second_fraction(local_ns), NAN, verdict[r]);
         return;
     }
     s->last_data_mono = mono_ns;
-    accept(d, idx, mono_ns, x);
+    enum rc_verdict v = accept(d, idx, mono_ns, x);
+    report(d, s, mono_ns, local_ns, x + s->cfg.offset_s, x, v);
 }
 
 void dsc_request_makestep(struct dsc *d)
@@ -409,6 +482,7 @@ static void publish(struct dsc *d, int64_t mono, int64_t real)
         .now_real_ns = real,
         .maxholdover_s = d->p.maxholdover_s,
         .local_stratum = d->p.local_stratum,
+        .has_references = d->n_src > 0,
         .precision = d->p.precision,
     };
     struct rst_output prev = d->out;
@@ -599,6 +673,11 @@ void dsc_get_source(const struct dsc *d, int idx, int64_t mono, struct rc_src_st
     out->offset_s = s->offset_s;
     out->jitter_s = flt_jitter(&s->flt);
     out->latency_s = s->latency_s;
+    out->pulses = s->cfg.pps;
+    double x;
+    out->est_offset_s = carried_offset(d, s, mono, &x) ? x : NAN;
+    out->window = flt_count(&s->flt);
+    out->runs = flt_runs(&s->flt);
     for (int c = 0; c < DRV_CNT__COUNT; c++) {
         out->counters[c] += s->counters[c];
     }

@@ -107,6 +107,9 @@ struct dsc {
     int64_t leap_done_midnight;
     struct rst_output out;   /* the last published state */
     bool status_sent;
+    /* told of every sample and pulse as judged (dsc_set_sample_hook); NULL: none */
+    void (*sample_hook)(void *arg, const struct rc_sample_rec *r);
+    void *sample_hook_arg;
 };
 
 /* Start at monotonic time now_ns: sets the clock's frequency from the drift file (or keeps
@@ -137,6 +140,10 @@ void dsc_no_fix(struct dsc *d, int src, int64_t mono_ns);
  * now_real_ns is the clock's time at now_mono_ns. */
 void dsc_tick(struct dsc *d, int64_t now_mono_ns, int64_t now_real_ns);
 void dsc_request_makestep(struct dsc *d);
+/* Call fn(arg, record) for every sample and pulse once judged (NULL: stop). Costs nothing
+ * while unset. */
+void dsc_set_sample_hook(struct dsc *d, void (*fn)(void *arg, const struct rc_sample_rec *r),
+                         void *arg);
 
 void dsc_get_tracking(const struct dsc *d, int64_t now_mono_ns, int64_t now_real_ns,
                       struct rc_tracking *out);

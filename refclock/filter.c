@@ -54,6 +54,21 @@ int64_t flt_newest_ns(const struct flt *f)
     return f->n > 0 ? f->t_ns[(f->head + f->n - 1) % f->len] : 0;
 }
 
+int flt_runs(const struct flt *f)
+{
+    int runs = 0, prev = 0;
+    for (int k = 0; k < f->n; k++) {
+        int i = (f->head + k) % f->len;
+        double r = f->u_s[i] - f->level_s - f->slope * nt_to_s(f->t_ns[i] - f->ref_ns);
+        int sign = r > 0 ? 1 : r < 0 ? -1 : 0;
+        if (sign != 0 && sign != prev) {
+            runs++;
+            prev = sign;
+        }
+    }
+    return runs;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;

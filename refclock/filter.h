@@ -62,5 +62,9 @@ bool flt_predict(const struct flt *f, int64_t t_ns, double *u_s);
 int flt_count(const struct flt *f);
 double flt_jitter(const struct flt *f);
 int64_t flt_newest_ns(const struct flt *f);
+/* Runs of residuals of one sign (about the current line) over the held samples, oldest
+ * first; 0 when empty. Many short runs: noise around a line that fits; few long ones: the
+ * source wanders away from it (chrony's statistics log shows the same count). */
+int flt_runs(const struct flt *f);
 
 #endif

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/ev.h"
 #include "common/log.h"
@@ -24,6 +25,9 @@
 
 #define BACKOFF_MIN_NS (1 * NT_NS_PER_S)
 #define BACKOFF_MAX_NS (60 * NT_NS_PER_S)
+/* While a device path is missing, whether it has appeared is checked this often: a receiver
+ * plugged back in is opened within a second, not at the end of a minute's backoff. */
+#define HOTPLUG_CHECK_NS (1 * NT_NS_PER_S)
 #define NO_DATA_NS (3 * NT_NS_PER_S)
 #define DRIFT_EVERY_TICKS 3600
 #define LASTTIME_EVERY_TICKS 600
@@ -38,7 +42,7 @@ struct rc_src {
     int fd;                  /* watched fd, -1 */
     bool is_open;
     int64_t backoff_ns;
-    int reopen_timer, poll_timer;
+    int reopen_timer, poll_timer, hotplug_timer;
     int open_error;          /* the last open's errno, 0 once open */
     int64_t retry_at_mono;   /* when the next open is tried */
     int64_t last_data_mono; /* any report */
@@ -53,6 +57,7 @@ static struct {
     int n_src;
     int tick_timer;
     int64_t last_valid_ref_ns;
+    struct rc_observer obs;
 } rc;
 
 static struct rc_src *src_of(struct drv_src *d)
@@ -149,11 +154,37 @@ static void close_source(struct rc_src *src)
     }
 }
 
+static void watch_hotplug(void *arg);
+
+static bool device_path(const struct rc_src *src)
+{
+    return src->cfg->param[0] == '/';
+}
+
 static void schedule_reopen(struct rc_src *src)
 {
     src->state = DRV_STATE_RECONNECTING;
     src->reopen_timer = ev_add_timer(src->backoff_ns, open_source, src);
     src->backoff_ns = src->backoff_ns * 2 > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : src->backoff_ns * 2;
+    if (device_path(src) && src->hotplug_timer == 0 && access(src->cfg->param, F_OK) != 0) {
+        src->hotplug_timer = ev_add_timer(HOTPLUG_CHECK_NS, watch_hotplug, src);
+    }
+}
+
+/* The device's path was missing when the reopen was scheduled: open as soon as it is back. */
+static void watch_hotplug(void *arg)
+{
+    struct rc_src *src = arg;
+    src->hotplug_timer = 0;
+    if (src->state != DRV_STATE_RECONNECTING || src->reopen_timer == 0) {
+        return;
+    }
+    if (access(src->cfg->param, F_OK) != 0) {
+        src->hotplug_timer = ev_add_timer(HOTPLUG_CHECK_NS, watch_hotplug, src);
+        return;
+    }
+    ev_cancel_timer(src->reopen_timer);
+    open_source(src);
 }
 
 static void device_lost(struct rc_src *src, int err)
@@ -326,6 +357,9 @@ static void on_tick(void *arg)
     if (rc.dsc.ticks % LASTTIME_EVERY_TICKS == 0) {
         save_lasttime();
     }
+    if (rc.obs.tick != NULL) {
+        rc.obs.tick(rc.obs.arg, mono, clk_now(rc.clk)); /* after a step, if any */
+    }
     /* Tick on the second boundary of the monotonic clock, so ticks do not drift. */
     int64_t next = NT_NS_PER_S - clk_now_mono(rc.clk) % NT_NS_PER_S;
     rc.tick_timer = ev_add_timer(next, on_tick, NULL);
@@ -488,6 +522,7 @@ void rc_shutdown(void)
     for (int i = 0; i < rc.n_src; i++) {
         close_source(&rc.src[i]);
         ev_cancel_timer(rc.src[i].reopen_timer);
+        ev_cancel_timer(rc.src[i].hotplug_timer);
         free(rc.src[i].d.priv);
         rc.src[i].d.priv = NULL;
     }
@@ -495,6 +530,12 @@ void rc_shutdown(void)
     save_drift();
     save_lasttime();
     rc.n_src = 0;
+}
+
+void rc_set_observer(const struct rc_observer *o)
+{
+    rc.obs = o != NULL ? *o : (struct rc_observer){0};
+    dsc_set_sample_hook(&rc.dsc, rc.obs.sample, rc.obs.arg);
 }
 
 void rc_request_makestep(void)

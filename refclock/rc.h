@@ -81,6 +81,19 @@ void rc_shutdown(void);
 /* `gpsntpctl makestep`: step at the next clock update whatever makestep says. */
 void rc_request_makestep(void);
 
+/* Who watches the layer from above (the daemon's events and statistics logs), without the
+ * layer knowing who: called from the event loop, in the order below. */
+struct rc_observer {
+    /* after each tick of the discipline (once a second), with its monotonic time and the
+     * served clock's time; the status calls below then show the state just published */
+    void (*tick)(void *arg, int64_t mono_ns, int64_t real_ns);
+    /* every sample and pulse once the discipline judged it; NULL when not wanted (no cost) */
+    void (*sample)(void *arg, const struct rc_sample_rec *r);
+    void *arg;
+};
+/* Set (or with NULL clear) the observer; after rc_init. The struct is copied. */
+void rc_set_observer(const struct rc_observer *o);
+
 /* Fill up to max entries; returns the number of sources. */
 size_t rc_get_sources(struct rc_src_status *out, size_t max);
 void rc_get_tracking(struct rc_tracking *out);

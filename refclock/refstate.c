@@ -44,10 +44,14 @@ void rst_compute(const struct rst_input *in, struct rst_output *out)
         st->root_disp_s = in->disp_at_update_s;
         st->disp_rate = rate;
         st->leap = (enum rst_leap)in->leap;
-    } else if (in->local_stratum > 0) {
+    } else if (in->local_stratum > 0 && (in->ever_synced || !in->has_references)) {
         /* The isolated-network fallback. After a holdover the error bound it had reached is
-         * kept: it is the best statement we can make; with no reference ever, the clock is
-         * the reference and only its reading precision is claimed. */
+         * kept: it is the best statement we can make. Where references are configured, it
+         * takes over only from a clock one of them has disciplined: before that the clock
+         * holds whatever the RTC (or nothing) gave it at boot, years off on a board without
+         * one, and serving it would spread that to every host. With no reference configured
+         * (a local-only box), the clock is the reference and only its reading precision is
+         * claimed. */
         out->mode = RST_LOCAL;
         st->synced = true;
         st->stratum = (uint8_t)in->local_stratum;

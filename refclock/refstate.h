@@ -72,6 +72,7 @@ struct rst_input {
     int64_t now_mono_ns, now_real_ns;
     double maxholdover_s;
     int local_stratum;          /* 0: off */
+    bool has_references;        /* reference clocks are configured (local is then a fallback) */
     int8_t precision;           /* log2 s */
 };
 

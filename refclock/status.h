@@ -28,6 +28,39 @@ struct rc_src_status {
     uint64_t counters[DRV_CNT__COUNT];
     char error[64];        /* why the device cannot be opened now ("" when it is open) */
     double retry_in_s;     /* ... and when the next try is (NaN when none is pending) */
+    bool pulses;           /* a pulse source (PPS, or gpsd with `pps`) */
+    double est_offset_s;   /* the filter's line carried to now (local - reference), NaN: none */
+    int window;            /* samples held in the filter's window */
+    int runs;              /* runs of same-sign residuals in the window (chrony's Nr): about
+                              window/2 + 1 for white noise, few when the line does not fit */
+};
+
+/* What the discipline made of one sample or pulse (the `refclocks` statistics log). */
+enum rc_verdict {
+    RC_VERDICT_OK = 0,        /* accepted */
+    RC_VERDICT_SHIFT,         /* accepted: the filter took the source's new level */
+    RC_VERDICT_OUTLIER,       /* rejected by the filter */
+    RC_VERDICT_JUMP,          /* held off by the jump guard */
+    RC_VERDICT_LEAP,          /* ignored: within seconds of a leap second */
+    RC_VERDICT_BAD_INTERVAL,  /* pulses: not a whole number of seconds after the last one */
+    RC_VERDICT_NO_SECOND,     /* pulses: the lock source has no valid fix */
+    RC_VERDICT_AMBIGUOUS,     /* pulses: the lock source and the pulse disagree on the second */
+    RC_VERDICT_WRONG_EDGE,    /* pulses: too far from the second for the configured width */
+    RC_VERDICT_NOT_SYNCED,    /* pulses: no lock source and the clock not known well enough */
+};
+/* One word, upper case, no spaces ("OK", "OUTLIER", "NO_SECOND"): a column in a log. */
+const char *rc_verdict_name(enum rc_verdict v);
+
+struct rc_sample_rec {
+    const char *source;       /* "pps0" */
+    bool pulse;
+    int64_t local_ns;         /* the served clock's time of the sample (an edge, a sentence) */
+    double raw_offset_s;      /* local - reference before the source's `offset`; for a pulse
+                                 whose second was not named, the edge's distance to the
+                                 nearest second of the local clock */
+    double offset_s;          /* after `offset`: what the filter was given (NaN: nothing) */
+    double filtered_s;        /* the filter's line at the sample once judged (NaN: empty) */
+    enum rc_verdict verdict;
 };
 
 struct rc_tracking {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/ntime.h"
+#include "server/nts_ef.h"
 
 /* Header field offsets (RFC 5905 figure 8). */
 #define OFF_LVM 0
@@ -111,10 +112,12 @@ enum tail { TAIL_NONE, TAIL_MAC, TAIL_NAK };
  * reads it: the RFC fixes the MAC's maximum length precisely so that parsing is deterministic.
  * A 4-byte zero key ID is a crypto-NAK. NTPv1-3 have no extension fields: only a MAC or a NAK.
  */
-static int parse_tail(const uint8_t *req, size_t len, int version, enum tail *tail)
+static int parse_tail(const uint8_t *req, size_t len, int version, enum tail *tail,
+                      size_t *mac_off)
 {
     size_t pos = SRV_PKT_LEN;
     *tail = TAIL_NONE;
+    *mac_off = len;
     if (version == 4) {
         while (len - pos > MAC_MAX_LEN) {
             size_t field_len = (size_t)req[pos + 2] << 8 | req[pos + 3];
@@ -130,6 +133,7 @@ static int parse_tail(const uint8_t *req, size_t len, int version, enum tail *ta
     }
     if (rest == MAC_MIN_LEN || rest == MAC_MAX_LEN) {
         *tail = TAIL_MAC;
+        *mac_off = pos;
         return 0;
     }
     if (rest == NAK_LEN && get32(req + pos) == 0) {
@@ -151,7 +155,8 @@ static int parse_tail(const uint8_t *req, size_t len, int version, enum tail *ta
  * dropped even in NTPv1 (where ntpd and chrony guess "client" from the source port): the issue
  * asks for it and no client from this century sends it.
  */
-static int check_request(const uint8_t *req, size_t len, enum tail *tail, enum srv_drop *why)
+static int check_request(const uint8_t *req, size_t len, enum tail *tail, size_t *mac_off,
+                         enum srv_drop *why)
 {
     if (len < SRV_PKT_LEN) {
         *why = SRV_DROP_SHORT;
@@ -170,7 +175,8 @@ static int check_request(const uint8_t *req, size_t len, enum tail *tail, enum s
         return 0;
     }
     *tail = TAIL_NONE;
-    if (len > SRV_PKT_LEN && parse_tail(req, len, version, tail) < 0) {
+    *mac_off = len;
+    if (len > SRV_PKT_LEN && parse_tail(req, len, version, tail, mac_off) < 0) {
         *why = SRV_DROP_SHORT;
         return 0;
     }
@@ -182,25 +188,51 @@ static int check_request(const uint8_t *req, size_t len, enum tail *tail, enum s
     return mode == MODE_CLIENT ? MODE_SERVER : MODE_SYMMETRIC_PASSIVE;
 }
 
+/*
+ * The authentication part of a request: sets the reply's length (header plus MAC, NAK or NTS
+ * fields) and *seal; writes the NTS fields after the header. Returns 0, or -1 to drop (*why).
+ */
+static int authenticate(const struct srv_auth *auth, const uint8_t *req, size_t len,
+                        enum tail tail, size_t mac_off, uint8_t *out, size_t cap,
+                        struct srv_seal *seal, size_t *reply_len, enum srv_drop *why);
+
 size_t srv_handle(const struct rst_state *st, const uint8_t *req, size_t len, int64_t rx_ns,
                   uint8_t *out, size_t cap, enum srv_drop *why)
 {
+    struct srv_seal seal;
+    return srv_handle_auth(st, NULL, req, len, rx_ns, out, cap, &seal, why);
+}
+
+size_t srv_handle_auth(const struct rst_state *st, const struct srv_auth *auth,
+                       const uint8_t *req, size_t len, int64_t rx_ns, uint8_t *out, size_t cap,
+                       struct srv_seal *seal, enum srv_drop *why)
+{
     *why = SRV_DROP_NONE;
+    seal->authn = SRV_AUTHN_NONE;
     enum tail tail;
-    int reply_mode = check_request(req, len, &tail, why);
+    size_t mac_off;
+    int reply_mode = check_request(req, len, &tail, &mac_off, why);
     if (reply_mode == 0) {
         return 0;
     }
-    /*
-     * We hold no keys. A request with a MAC gets a crypto-NAK (RFC 5905 section 7.4: the
-     * header followed by a zero key ID and no digest), so the client learns at once that we
-     * cannot authenticate, rather than an unsigned reply it might take for a signed one or
-     * silence it would retry into. The NAK (52 bytes) is shorter than any MAC'd request (68+).
-     */
-    size_t reply_len = tail == TAIL_MAC ? SRV_PKT_LEN + NAK_LEN : SRV_PKT_LEN;
-    if (cap < reply_len) {
+    if (cap < SRV_PKT_LEN) {
         *why = tail == TAIL_MAC ? SRV_DROP_AUTH : SRV_DROP_SHORT;
         return 0;
+    }
+    size_t reply_len;
+    if (authenticate(auth, req, len, tail, mac_off, out, cap, seal, &reply_len, why) < 0) {
+        return 0;
+    }
+    if (seal->authn == SRV_AUTHN_NTS_NAK) {
+        /* RFC 8915 section 5.7: a kiss (LI 3, stratum 0, NTSN) echoing the origin and the
+         * unique identifier (already copied after the header), nothing else. */
+        int version = (req[OFF_LVM] >> 3) & 7;
+        memset(out, 0, SRV_PKT_LEN);
+        out[OFF_LVM] = (uint8_t)(RST_LEAP_ALARM << 6 | version << 3 | reply_mode);
+        out[OFF_POLL] = clamp_poll(req[OFF_POLL]);
+        put32(out + OFF_REFID, RST_REFID('N', 'T', 'S', 'N'));
+        memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
+        return reply_len;
     }
 
     int version = (req[OFF_LVM] >> 3) & 7;
@@ -246,10 +278,127 @@ size_t srv_handle(const struct rst_state *st, const uint8_t *req, size_t len, in
     memcpy(out + OFF_ORIGIN_TS, req + OFF_TX_TS, 8);
     put64(out + OFF_RX_TS, nt_to_ntp64(rx_ns));
     memset(out + OFF_TX_TS, 0, 8);
-    if (reply_len > SRV_PKT_LEN) {
+    if (seal->authn == SRV_AUTHN_CRYPTO_NAK) {
         memset(out + SRV_PKT_LEN, 0, NAK_LEN);
+    } else if (seal->authn == SRV_AUTHN_MAC) {
+        put32(out + SRV_PKT_LEN, seal->key->id);
     }
     return reply_len;
+}
+
+/* The random bytes of an NTS reply: the caller's source. */
+static void get_random(const struct srv_auth *auth, uint8_t *buf, size_t len)
+{
+    auth->random(auth->random_arg, buf, len);
+}
+
+/*
+ * An NTS request (RFC 8915 section 5): open the cookie, verify the authenticator with its C2S
+ * key, then lay out the reply with one fresh cookie per cookie and placeholder received (fewer
+ * if the reply would outgrow the request: never an amplifier), sealed later with S2C.
+ */
+static int authenticate_nts(const struct srv_auth *auth, const uint8_t *req, size_t len,
+                            const struct ntsef_req *r, uint8_t *out, size_t cap,
+                            struct srv_seal *seal, size_t *reply_len, enum srv_drop *why)
+{
+    uint8_t c2s[NTS_KEY_LEN], s2c[NTS_KEY_LEN];
+    bool ok = ntsck_open(auth->cookies, r->cookie, r->cookie_len, c2s, s2c);
+    if (ok) {
+        struct siv_cmac_aes128_ctx c2s_ctx;
+        siv_cmac_aes128_set_key(&c2s_ctx, c2s);
+        ok = ntsef_verify(&c2s_ctx, req, r);
+        memset(&c2s_ctx, 0, sizeof(c2s_ctx));
+    }
+    if (!ok) {
+        /* The NAK: header and the unique identifier, so the client can match it. */
+        if (SRV_PKT_LEN + r->uid_len > cap) {
+            *why = SRV_DROP_AUTH;
+            return -1;
+        }
+        memcpy(out + SRV_PKT_LEN, req + r->uid_off, r->uid_len);
+        seal->authn = SRV_AUTHN_NTS_NAK;
+        *reply_len = SRV_PKT_LEN + r->uid_len;
+        return 0;
+    }
+    int n = 1 + r->n_placeholders;
+    if (n > NTS_MAX_COOKIES) {
+        n = NTS_MAX_COOKIES;
+    }
+    while (n > 0 && (ntsef_reply_len(r, n, NTS_COOKIE_LEN) > len ||
+                     ntsef_reply_len(r, n, NTS_COOKIE_LEN) > cap)) {
+        n--;
+    }
+    /* Room for one cookie at least: a 16-byte nonce in the request guarantees it. */
+    uint8_t rnd[NTS_NONCE_LEN * (NTS_MAX_COOKIES + 1)];
+    get_random(auth, rnd, NTS_NONCE_LEN * (size_t)(n + 1));
+    uint8_t *plain;
+    size_t rl = n > 0 ? ntsef_layout_reply(out, cap, req, r, n, NTS_COOKIE_LEN, rnd, &plain) : 0;
+    if (rl == 0) {
+        *why = SRV_DROP_AUTH;
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        ntsck_seal(auth->cookies, rnd + NTS_NONCE_LEN * (size_t)(i + 1), c2s, s2c,
+                   plain + (size_t)i * (4 + NTS_COOKIE_LEN));
+    }
+    seal->authn = SRV_AUTHN_NTS;
+    seal->auth_off = SRV_PKT_LEN + r->uid_len;
+    siv_cmac_aes128_set_key(&seal->s2c, s2c);
+    memset(c2s, 0, sizeof(c2s));
+    memset(s2c, 0, sizeof(s2c));
+    *reply_len = rl;
+    return 0;
+}
+
+static int authenticate(const struct srv_auth *auth, const uint8_t *req, size_t len,
+                        enum tail tail, size_t mac_off, uint8_t *out, size_t cap,
+                        struct srv_seal *seal, size_t *reply_len, enum srv_drop *why)
+{
+    *reply_len = SRV_PKT_LEN;
+    if (tail == TAIL_MAC) {
+        /*
+         * RFC 5905 section 7.3: key ID, then the digest of everything before it. A key we hold
+         * whose MAC verifies: the reply is signed with it (same length as the request's MAC:
+         * never longer than the request). Anything else gets a crypto-NAK (section 7.4: the
+         * header followed by a zero key ID), so the client learns at once that we cannot
+         * authenticate it rather than retrying into silence. Both are answered: the NAK (52
+         * bytes) is shorter than any MAC'd request (68+).
+         */
+        uint32_t id = get32(req + mac_off);
+        const struct key *k = auth != NULL ? keytab_find(auth->keys, id) : NULL;
+        if (k != NULL && key_verify(k, req, mac_off, req + mac_off + 4, len - mac_off - 4)) {
+            seal->authn = SRV_AUTHN_MAC;
+            seal->key = k;
+            *reply_len = SRV_PKT_LEN + 4 + k->mac_len;
+        } else {
+            seal->authn = SRV_AUTHN_CRYPTO_NAK;
+            *reply_len = SRV_PKT_LEN + NAK_LEN;
+        }
+        if (cap < *reply_len) {
+            *why = SRV_DROP_AUTH;
+            return -1;
+        }
+        return 0;
+    }
+    if (auth == NULL || auth->cookies == NULL || auth->random == NULL || len == SRV_PKT_LEN) {
+        return 0;
+    }
+    struct ntsef_req r;
+    switch (ntsef_parse(req, len, &r)) {
+    case NTSEF_NONE: return 0;
+    case NTSEF_BAD: *why = SRV_DROP_SHORT; return -1;
+    case NTSEF_OK: break;
+    }
+    return authenticate_nts(auth, req, len, &r, out, cap, seal, reply_len, why);
+}
+
+void srv_seal(const struct srv_seal *seal, uint8_t *reply, size_t len)
+{
+    if (seal->authn == SRV_AUTHN_MAC) {
+        key_mac(seal->key, reply, SRV_PKT_LEN, reply + SRV_PKT_LEN + 4);
+    } else if (seal->authn == SRV_AUTHN_NTS) {
+        ntsef_seal_reply(&seal->s2c, reply, len, seal->auth_off);
+    }
 }
 
 void srv_set_tx(uint8_t *reply, int64_t tx_ns)
@@ -261,7 +410,8 @@ size_t srv_kod_rate(const uint8_t *req, size_t len, uint8_t *out, size_t cap)
 {
     enum tail tail;
     enum srv_drop why;
-    int reply_mode = check_request(req, len, &tail, &why);
+    size_t mac_off;
+    int reply_mode = check_request(req, len, &tail, &mac_off, &why);
     /* Only a request we would answer earns a kiss. Not one with a MAC either: an unsigned
      * kiss to a signed request is what an attacker would forge, and clients ignore it. */
     if (reply_mode == 0 || tail != TAIL_NONE || cap < SRV_PKT_LEN) {

@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 #include "common/ntime.h"
 #include "server/acl.h"
 #include "server/clientlog.h"
+#include "server/nts_keys.h"
 
 #define BATCH 32
 #define MAX_SOCKS (UDP_MAX_BIND > 2 ? UDP_MAX_BIND : 2)
@@ -38,9 +40,9 @@
 #define CMSG_BUF 256
 /* The control buffers are read and written through struct cmsghdr (CMSG_FIRSTHDR hands back
  * the buffer itself), so each row must be aligned for it, which a byte array is not by itself.
- * Its place in struct worker happens to be 8-aligned (32 * 52 bytes of tx_buf before it); another
- * batch or packet size would make it odd: undefined behaviour that x86 and AArch64 loads
- * tolerate, but not 32-bit ARM's ldrd/ldm. */
+ * Its place in struct worker happens to be 8-aligned (the byte arrays before it are multiples of
+ * 8 long); another batch or buffer size would make it odd: undefined behaviour that x86 and
+ * AArch64 loads tolerate, but not 32-bit ARM's ldrd/ldm. */
 _Static_assert(CMSG_BUF % _Alignof(struct cmsghdr) == 0, "each cmsg row stays aligned");
 
 struct usock {
@@ -66,12 +68,20 @@ struct worker {
     _Alignas(struct cmsghdr) uint8_t rx_cmsg[BATCH][CMSG_BUF];
     struct mmsghdr tx_msgs[BATCH];
     struct iovec tx_iov[BATCH];
-    uint8_t tx_buf[BATCH][SRV_PKT_LEN + 4];
+    uint8_t tx_buf[BATCH][RX_BUF];    /* an authenticated reply is as long as its request */
     _Alignas(struct cmsghdr) uint8_t tx_cmsg[BATCH][CMSG_BUF];
+    struct srv_seal seal[BATCH];
+    /* Authentication: this worker's view of the NTS cookie keys and its random bytes. */
+    struct srv_auth auth;
+    struct ntsk_cache nts_cache;
+    uint8_t rnd[512];
+    size_t rnd_pos;
 };
 
 static struct {
     struct clk *clk;
+    const struct keytab *keys;
+    bool nts;
     struct acl *acl;
     bool fastpath;
     int n_workers;
@@ -81,6 +91,8 @@ static struct {
 
 /* Single-writer counters: a relaxed load and store (a plain add, no locked instruction). */
 #define COUNT(w, field) __atomic_store_n(&(w)->counters.field, (w)->counters.field + 1, __ATOMIC_RELAXED)
+
+static void worker_random(void *arg, uint8_t *buf, size_t len);
 
 static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport, bool wildcard)
 {
@@ -209,6 +221,8 @@ void udp_params_defaults(struct udp_params *p)
 int udp_open(const struct udp_params *up, struct clk *clk)
 {
     udp.clk = clk;
+    udp.keys = up->keys;
+    udp.nts = up->nts;
     udp.fastpath = up->fastpath;
     udp.n_workers = up->fastpath ? up->workers : 1;
     if (udp.n_workers > MAX_WORKERS) {
@@ -228,6 +242,10 @@ int udp_open(const struct udp_params *up, struct clk *clk)
     for (int i = 0; i < udp.n_workers; i++) {
         struct worker *w = &udp.workers[i];
         pthread_mutex_init(&w->clients_lock, NULL);
+        w->auth.keys = udp.keys;
+        w->auth.random = worker_random;
+        w->auth.random_arg = w;
+        w->rnd_pos = sizeof(w->rnd);
         w->clients = cl_create((size_t)up->clientloglimit / (size_t)udp.n_workers,
                                up->ratelimit ? &rl : NULL, seed + (uint64_t)i);
         if (w->clients == NULL) {
@@ -239,6 +257,36 @@ int udp_open(const struct udp_params *up, struct clk *clk)
         }
     }
     return 0;
+}
+
+/* NTS nonces: the kernel's CSPRNG, read a buffer at a time (one call per several replies). */
+static void worker_random(void *arg, uint8_t *buf, size_t len)
+{
+    struct worker *w = arg;
+    while (len > 0) {
+        if (w->rnd_pos == sizeof(w->rnd)) {
+            size_t got = 0;
+            while (got < sizeof(w->rnd)) {
+                ssize_t r = getrandom(w->rnd + got, sizeof(w->rnd) - got, 0);
+                if (r > 0) {
+                    got += (size_t)r;
+                } else if (r < 0 && errno != EINTR) {
+                    /* Not expected once the pool is initialized (ENOSYS on an ancient
+                     * kernel): logged. AES-SIV survives a repeated nonce (it then only shows
+                     * that two plaintexts were equal), so serving goes on. */
+                    log_warn("udp: getrandom");
+                    break;
+                }
+            }
+            w->rnd_pos = 0;
+        }
+        size_t n = sizeof(w->rnd) - w->rnd_pos < len ? sizeof(w->rnd) - w->rnd_pos : len;
+        memcpy(buf, w->rnd + w->rnd_pos, n);
+        memset(w->rnd + w->rnd_pos, 0, n);
+        w->rnd_pos += n;
+        buf += n;
+        len -= n;
+    }
 }
 
 /* The kernel's receive timestamp of a message, or -1. */
@@ -317,6 +365,7 @@ static void handle_one(struct worker *w, struct usock *s, struct msghdr *mh, siz
         return;
     }
     if (v == CL_KOD) {
+        w->seal[i].authn = SRV_AUTHN_NONE;
         COUNT(w, ratelimited);
         reply_len = srv_kod_rate(req, len, w->tx_buf[i], sizeof(w->tx_buf[i]));
         if (reply_len == 0) {
@@ -327,12 +376,22 @@ static void handle_one(struct worker *w, struct usock *s, struct msghdr *mh, siz
         int64_t sys_rx = rx_timestamp(mh);
         int64_t rx_ns = sys_rx >= 0 ? clk_from_sys(udp.clk, sys_rx) : fallback_rx_ns;
         enum srv_drop why;
-        reply_len = srv_handle(st, req, len, rx_ns, w->tx_buf[i], sizeof(w->tx_buf[i]), &why);
+        w->auth.cookies = udp.nts ? ntsk_get(&w->nts_cache) : NULL;
+        /* Never longer than the request: the buffer's size as cap would allow more. */
+        reply_len = srv_handle_auth(st, &w->auth, req, len, rx_ns, w->tx_buf[i],
+                                    sizeof(w->tx_buf[i]), &w->seal[i], &why);
         if (reply_len == 0) {
             COUNT(w, dropped[why]);
             return;
         }
         COUNT(w, answered);
+        switch (w->seal[i].authn) {
+        case SRV_AUTHN_NONE: break;
+        case SRV_AUTHN_MAC: COUNT(w, auth_mac_answered); break;
+        case SRV_AUTHN_CRYPTO_NAK: COUNT(w, auth_crypto_naks); break;
+        case SRV_AUTHN_NTS: COUNT(w, nts_answered); break;
+        case SRV_AUTHN_NTS_NAK: COUNT(w, nts_naks); break;
+        }
     }
     struct msghdr *out = &w->tx_msgs[i].msg_hdr;
     w->tx_iov[i] = (struct iovec){.iov_base = w->tx_buf[i], .iov_len = reply_len};
@@ -418,6 +477,7 @@ static void serve_socket(struct worker *w, struct usock *s)
         /* Transmit timestamps last, one clock read each, right before the send. */
         for (int i = 0; i < n_tx; i++) {
             srv_set_tx(w->tx_buf[i], clk_now(udp.clk));
+            srv_seal(&w->seal[i], w->tx_buf[i], w->tx_iov[i].iov_len);
         }
         int sent = 0;
         if (batch && n_tx > 0) {
@@ -536,6 +596,10 @@ void udp_get_counters(struct srv_counters *out)
         SUM(kod_sent);
         SUM(send_errors);
         SUM(batch_fallbacks);
+        SUM(auth_mac_answered);
+        SUM(auth_crypto_naks);
+        SUM(nts_answered);
+        SUM(nts_naks);
         for (int d = 0; d < SRV_DROP__COUNT; d++) {
             SUM(dropped[d]);
         }

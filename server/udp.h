@@ -9,6 +9,7 @@
 #ifndef GN_UDP_H
 #define GN_UDP_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,11 @@ struct udp_params {
     int clientloglimit;              /* entries in the client table, default 4096 */
     int workers;                     /* `workers N`, default 1 */
     bool fastpath;                   /* `fastpath on|off`: recvmmsg/sendmmsg, workers */
+    char keyfile[PATH_MAX];          /* `keyfile`: symmetric keys (chrony's format) */
+    /* Set by the daemon, not the parser: the loaded key table (read-only while serving) and
+     * whether NTS cookies are served (the keys come from nts_keys.h). */
+    const struct keytab *keys;
+    bool nts;
 };
 void udp_params_defaults(struct udp_params *p);
 

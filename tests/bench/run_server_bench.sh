@@ -6,6 +6,9 @@
 # < 1% loss), RTT, CPU time per answered request (from /proc utime+stime), and the offset a
 # client computes at 10k requests/s (should be 0: one clock). chronyd runs with -x (never
 # touches the clock), `local stratum 1`, no ratelimit, on a private port and files.
+# Then authenticated serving (issue 15), gpsntpd beside chronyd with the same AES-CMAC key and
+# the same NTS certificate: closed-loop rate and CPU per request for plain, key-authenticated
+# (AES128 CMAC) and NTS-protected requests, and NTS-KE handshakes per second.
 #   usage: tests/bench/run_server_bench.sh [BUILD_DIR]   (default: build)
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,3 +85,79 @@ for server in gpsntpd chronyd; do
     [ -n "${rate[$server]:-}" ] || continue
     python3 -c "print('%-8s %.2fx the minimal responder\\'s closed-loop rate, %.2fx its CPU per request' % ('$server', ${rate[$server]} / ${rate[minresp]}, ${cpu[$server]} / max(${cpu[minresp]}, 1)))"
 done
+
+# --- authenticated serving (issue 15) -------------------------------------------------------
+command -v certtool >/dev/null || { echo "certtool missing: no authenticated benchmark"; exit 0; }
+(
+    cd "$tmp" || exit 1
+    certtool --generate-privkey --key-type=ecdsa --outfile ca.key >/dev/null 2>&1
+    printf 'cn = "bench CA"\nca\ncert_signing_key\nexpiration_days = 2\n' >ca.tmpl
+    certtool --generate-self-signed --load-privkey ca.key --template ca.tmpl --outfile ca.pem \
+        >/dev/null 2>&1
+    certtool --generate-privkey --key-type=ecdsa --outfile srv.key >/dev/null 2>&1
+    printf 'cn = "localhost"\ndns_name = "localhost"\nip_address = "127.0.0.1"\ntls_www_server\nsigning_key\nexpiration_days = 2\n' >srv.tmpl
+    certtool --generate-certificate --load-privkey srv.key --load-ca-certificate ca.pem \
+        --load-ca-privkey ca.key --template srv.tmpl --outfile srv.pem >/dev/null 2>&1
+)
+AES=2b7e151628aed2a6abf7158809cf4f3c
+printf '1 AES128 HEX:%s\n' $AES >"$tmp/keys"
+chmod 600 "$tmp/keys"
+mkdir -p "$tmp/gnts" "$tmp/cnts"
+echo
+printf '%-8s %-6s %12s %12s %9s\n' server auth closed/s cpu_ns/req rtt50us
+declare -A arate acpu ke
+for server in gpsntpd chronyd; do
+    if [ "$server" = chronyd ] && ! command -v chronyd >/dev/null; then
+        continue
+    fi
+    port=$((port + 1))
+    keport=$((port + 1000))
+    auth_conf="keyfile $tmp/keys
+ntsservercert $tmp/srv.pem
+ntsserverkey $tmp/srv.key
+ntsport $keport"
+    case $server in
+    gpsntpd)
+        printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.0/8\nlocal stratum 1\ncontrolsocket %s/ga.sock\npidfile %s/ga.pid\nntsdumpdir %s/gnts\n%s\n' \
+            "$port" "$tmp" "$tmp" "$tmp" "$auth_conf" >"$tmp/ga.conf"
+        taskset -c 1 "$bin/gpsntpd" -d -x -f "$tmp/ga.conf" 2>"$tmp/ga.log" &
+        ;;
+    chronyd)
+        printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.0/8\nlocal stratum 1\ncmdport 0\npidfile %s/ca.pid\nntsdumpdir %s/cnts\n%s\n' \
+            "$port" "$tmp" "$tmp" "$auth_conf" >"$tmp/ca.conf"
+        taskset -c 1 chronyd -x -d -u root -f "$tmp/ca.conf" 2>"$tmp/ca.log" &
+        ;;
+    esac
+    spid=$!
+    pids="$pids $spid"
+    sleep 1.5
+    for a in plain mac nts; do
+        case $a in
+        plain) extra=() ;;
+        mac) extra=(mac 1 $AES) ;;
+        nts) extra=(nts $keport "$tmp/ca.pem" localhost) ;;
+        esac
+        c0=$(cpu_ticks "$spid")
+        out=$(load closed $port 3 256 "${extra[@]}")
+        c1=$(cpu_ticks "$spid")
+        ans=$(field "$out" answered)
+        cpu_ns=$(python3 -c "print(int(($c1 - $c0) / $hz * 1e9 / max($ans, 1)))")
+        printf '%-8s %-6s %12s %12s %9s\n' $server $a "$(field "$out" answered_per_s)" "$cpu_ns" \
+            "$(field "$out" rtt_p50_us)"
+        arate[$server.$a]=$(field "$out" answered_per_s)
+        acpu[$server.$a]=$cpu_ns
+    done
+    out=$(load ke $keport 3 "$tmp/ca.pem" localhost)
+    ke[$server]=$(field "$out" handshakes_per_s)
+    kill "$spid"
+    sleep 0.5
+done
+echo
+for server in gpsntpd chronyd; do
+    [ -n "${ke[$server]:-}" ] && echo "$server NTS-KE handshakes/s (one client, one after another): ${ke[$server]}"
+done
+if [ -n "${arate[chronyd.mac]:-}" ]; then
+    for a in plain mac nts; do
+        python3 -c "print('%-5s gpsntpd/chronyd: %.2fx the rate, %.2fx the CPU per request' % ('$a', ${arate[gpsntpd.$a]} / max(${arate[chronyd.$a]}, 1), ${acpu[gpsntpd.$a]} / max(${acpu[chronyd.$a]}, 1)))"
+    done
+fi

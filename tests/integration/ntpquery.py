@@ -51,40 +51,55 @@ def from_ntp(b):
     return sec - NTP_UNIX + frac / 2**32
 
 
-host, port = sys.argv[1], int(sys.argv[2])
-count = int(sys.argv[3]) if len(sys.argv) > 3 else 8
-family = socket.AF_INET6 if ":" in host else socket.AF_INET
-sock = socket.socket(family, socket.SOCK_DGRAM)
-sock.settimeout(1.0)
-sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, TS_FLAGS)
-best = None
-for i in range(count):
-    t1 = time.time_ns() / 1e9
-    sock.sendto(b"\x23" + b"\0" * 39 + to_ntp(t1), (host, port))
-    origin = to_ntp(t1)
-    t1 = tx_stamp(sock) or t1
+def query(host, port, count=8, interval_s=0.1, timeout_s=1.0):
+    """The answer with the smallest round-trip delay out of COUNT requests, as a dict, or None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    sock.settimeout(timeout_s)
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPING, TS_FLAGS)
+    best = None
     try:
-        reply, anc, _, _ = sock.recvmsg(1024, 256)
-    except socket.timeout:
-        continue
-    t4 = kernel_stamp(anc) or time.time_ns() / 1e9
-    if len(reply) < 48 or reply[24:32] != origin:
-        continue
-    t2, t3 = from_ntp(reply[32:40]), from_ntp(reply[40:48])
-    delay = (t4 - t1) - (t3 - t2)
-    if best is None or delay < best["delay_s"]:
-        refid = reply[12:16]
-        best = {
-            "stratum": reply[1],
-            "refid": refid.rstrip(b"\0").decode("ascii", "replace") if reply[1] <= 1
-            else refid.hex(),
-            "leap": reply[0] >> 6,
-            "root_delay_s": struct.unpack("!I", reply[4:8])[0] / 65536.0,
-            "root_dispersion_s": struct.unpack("!I", reply[8:12])[0] / 65536.0,
-            "offset_s": ((t2 - t1) + (t3 - t4)) / 2,
-            "delay_s": delay,
-        }
-    time.sleep(0.1)
-if best is None:
-    sys.exit("ntpquery: no answer from %s port %d" % (host, port))
-print(json.dumps(best))
+        for i in range(count):
+            if i > 0:
+                time.sleep(interval_s)
+            t1 = time.time_ns() / 1e9
+            origin = to_ntp(t1)
+            sock.sendto(b"\x23" + b"\0" * 39 + origin, (host, port))
+            t1 = tx_stamp(sock) or t1
+            try:
+                reply, anc, _, _ = sock.recvmsg(1024, 256)
+            except (socket.timeout, ConnectionRefusedError):
+                continue
+            t4 = kernel_stamp(anc) or time.time_ns() / 1e9
+            if len(reply) < 48 or reply[24:32] != origin:
+                continue
+            t2, t3 = from_ntp(reply[32:40]), from_ntp(reply[40:48])
+            delay = (t4 - t1) - (t3 - t2)
+            if best is None or delay < best["delay_s"]:
+                refid = reply[12:16]
+                best = {
+                    "stratum": reply[1],
+                    "refid": refid.rstrip(b"\0").decode("ascii", "replace") if reply[1] <= 1
+                    else refid.hex(),
+                    "leap": reply[0] >> 6,
+                    "root_delay_s": struct.unpack("!I", reply[4:8])[0] / 65536.0,
+                    "root_dispersion_s": struct.unpack("!I", reply[8:12])[0] / 65536.0,
+                    "offset_s": ((t2 - t1) + (t3 - t4)) / 2,
+                    "delay_s": delay,
+                }
+    finally:
+        sock.close()
+    return best
+
+
+def main():
+    host, port = sys.argv[1], int(sys.argv[2])
+    count = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+    best = query(host, port, count)
+    if best is None:
+        sys.exit("ntpquery: no answer from %s port %d" % (host, port))
+    print(json.dumps(best))
+
+
+if __name__ == "__main__":
+    main()

@@ -24,6 +24,7 @@ preload="$GN_BUILD/lib/libgpsntp-fakepps.so"
 # second with 5 ms of jitter; its pulse has 1 us of jitter and 200 us of cable delay.
 # Timeline (s from start): no fix 20-25, NMEA silent 30-38, no pulses 42-52, unplugged 62-65.
 shift_s=0.030
+tsim=$(date +%s.%N) # the simulator's windows count from its start, just after this
 "$GN_BIN/gpsntp-gpssim" --link "$GN_TMP/gps0" --pps "$GN_TMP/pps0" --offset $shift_s \
     --jitter 0.005 --pps-jitter 1e-6 --pps-delay 200e-6 --duration 90 \
     --nofix 20:5 --silent 30:8 --pps-miss 42:10 --unplug 62:3 >"$GN_TMP/gpssim.out" 2>&1 &
@@ -85,7 +86,8 @@ show() { echo "--- t=$(($(date +%s) - t0)) s: $1"; gn_ctl sources; }
 
 # The recorder: sources and tracking, one reading a line.
 (while :; do
-    printf '{"sources":%s,"tracking":%s}\n' "$(gn_ctl -j sources)" "$(gn_ctl -j tracking)"
+    printf '{"t":%s,"sources":%s,"tracking":%s}\n' "$(date +%s.%N)" "$(gn_ctl -j sources)" \
+        "$(gn_ctl -j tracking)"
     sleep 0.2
 done) >"$GN_TMP/readings.json" 2>/dev/null &
 gn_track $!
@@ -126,40 +128,33 @@ expect "src('nmea0')['counters']['no_fix'] >= 3" "the NMEA source did not count 
 at 33
 ask
 expect "abs(q['offset_s'] - $shift_s) < 300e-6" "served offset {q['offset_s']} s during NMEA loss"
-# From the record, once the window is over: readings while nmea0 took no sample, across which
-# pps0 took five or more (of the eight seconds), all on stratum 1 with pps0 leading. The run may
-# begin a little before PPS leads again: NMEA's last sample before its silence can come before
-# PPS is reselected after the no-fix window (about five seconds of recovery, and the silence
-# begins five seconds after the fix returns). Those first readings are the recovery, not the
-# silence; from PPS's first reading on, it must keep the lead to the end of the run.
+# From the record, once the window is over: the readings taken well inside the silence (from
+# 3.5 s after its start, when the silence has surely been noticed, to 0.5 s before its end, by
+# the simulator's own schedule, not by when this script got round to looking), across which
+# nmea0 took no sample and pps0 took three or more, all on stratum 1 with pps0 leading.
 gn_wait_for 15 grep -q "pps0: nmea0 is back" "$GN_TMP/gpsntpd.log" ||
     { show "NMEA not back"; gn_fail "NMEA did not come back after its silence"; }
 show "NMEA back"
-python3 - "$GN_TMP/readings.json" <<'PY' || gn_fail "PPS did not keep the clock alone while NMEA was silent"
+python3 - "$GN_TMP/readings.json" "$tsim" <<'PY' || gn_fail "PPS did not keep the clock alone while NMEA was silent"
 import json, sys
-runs, run = [], []
+t_sim = float(sys.argv[2])
+inside = []
 for line in open(sys.argv[1]):
     try:
         r = json.loads(line)
     except ValueError:
         continue  # the daemon did not answer, or the line being written
-    s = {x["name"]: x for x in r["sources"]["sources"]}
-    if run and s["nmea0"]["samples"] != run[0][0]["nmea0"]["samples"]:
-        runs.append(run)
-        run = []
-    run.append((s, r["tracking"]))
-runs.append(run)
-def leading(run):  # the run from the first reading with pps0 leading
-    i = next((i for i, (_, t) in enumerate(run) if t["source"] == "pps0"), len(run))
-    return run[i:]
-runs = [leading(run) for run in runs if leading(run)]
-assert runs, "pps0 never led"
-best = max(runs, key=lambda run: run[-1][0]["pps0"]["samples"] - run[0][0]["pps0"]["samples"])
-n0, n1 = best[0][0]["pps0"]["samples"], best[-1][0]["pps0"]["samples"]
-print("longest run without an NMEA sample, from PPS leading: pps0 samples %d -> %d over %d readings"
-      % (n0, n1, len(best)))
-assert n1 >= n0 + 5, "PPS took no samples while NMEA was silent"
-assert all(t["stratum"] == 1 and t["source"] == "pps0" for _, t in best), \
+    if t_sim + 33.5 <= r["t"] <= t_sim + 37.5:
+        inside.append(({x["name"]: x for x in r["sources"]["sources"]}, r["tracking"]))
+assert len(inside) >= 5, "only %d readings inside the silence" % len(inside)
+first, last = inside[0][0], inside[-1][0]
+print("inside the silence: %d readings, nmea0 samples %d -> %d, pps0 %d -> %d" % (
+    len(inside), first["nmea0"]["samples"], last["nmea0"]["samples"],
+    first["pps0"]["samples"], last["pps0"]["samples"]))
+assert last["nmea0"]["samples"] == first["nmea0"]["samples"], "nmea0 took samples while silent"
+assert last["pps0"]["samples"] >= first["pps0"]["samples"] + 3, \
+    "PPS took no samples while NMEA was silent"
+assert all(t["stratum"] == 1 and t["source"] == "pps0" for _, t in inside), \
     "not stratum 1 on PPS while NMEA was silent"
 PY
 

@@ -29,6 +29,10 @@ deb=$(ls "$work"/gpsntpd_*_*.deb | head -1)
 echo "=== package: lintian $(basename "$deb")"
 lintian --fail-on error "$deb" || fail "lintian reports errors"
 
+# debhelper wires the unit into the maintainer scripts only when it finds it where it looks.
+dpkg-deb -I "$deb" postrm | grep -q "deb-systemd-helper purge 'gpsntpd.service'" ||
+    fail "the maintainer scripts have no systemd sections (unit not where debhelper looks?)"
+
 echo "=== package: install"
 export DEBIAN_FRONTEND=noninteractive
 dpkg -i "$deb" >/dev/null || fail "dpkg -i"

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "daemon/cfg.h"
+#include "daemon/statlog.h"
 
 static struct cfg c;
 static char errbuf[8192];
@@ -176,11 +177,72 @@ static void test_file_bytes(void)
     CHECK(n < 0 && strstr(errbuf, "directory") != NULL);
 }
 
+/* The monitoring directives: eventcommand (checked like the file it names), logdir, log. */
+static void test_monitoring(void)
+{
+    CHECK_INT(parse("logdir /var/log/x\nlog tracking statistics\nlog refclocks measurements\n"
+                    "eventcommand /bin/true\n"),
+              0);
+    CHECK_INT(c.logmask, STATLOG_BIT(STATLOG_TRACKING) | STATLOG_BIT(STATLOG_STATISTICS) |
+                             STATLOG_BIT(STATLOG_REFCLOCKS) | STATLOG_BIT(STATLOG_MEASUREMENTS));
+    CHECK(strcmp(c.logdir, "/var/log/x") == 0 && strcmp(c.eventcommand, "/bin/true") == 0);
+    /* Round trip through -n's output. */
+    char *printed = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&printed, &len);
+    cfg_print(&c, out);
+    fclose(out);
+    CHECK(strstr(printed, "log tracking measurements statistics refclocks\n") != NULL);
+    CHECK_INT(parse(printed), 0);
+    CHECK_INT(c.logmask, 0xf);
+    free(printed);
+    bad("log\n", 1);
+    bad("logdir /tmp\nlog tracking rawmeasurements\n", 2);
+    bad("logdir relative\n", 1);
+    /* A log with nowhere to go: the first log line is named. */
+    bad("\nlog tracking\nlog statistics\n", 2);
+    bad("eventcommand relative.sh\n", 1);
+    bad("eventcommand /nonexistent/gpsntpd-event.sh\n", 1);
+    CHECK(strstr(errbuf, "No such file") != NULL);
+    char path[] = "/tmp/gntest-cfg-ev.XXXXXX";
+    int fd = mkstemp(path); /* mode 0600: not executable */
+    CHECK(fd >= 0);
+    close(fd);
+    char text[128];
+    snprintf(text, sizeof(text), "# not executable\neventcommand %s\n", path);
+    bad(text, 2);
+    CHECK(strstr(errbuf, "not executable") != NULL);
+    unlink(path);
+    bad("eventcommand /tmp\n", 1);
+    bad("eventcommand /bin/true /bin/false\n", 1);
+}
+
+/* Issue 15: keyfile and the NTS directives; NTS needs both certificate and key. */
+static void test_auth_directives(void)
+{
+    CHECK_INT(parse("keyfile /etc/k\nntsservercert /c.pem\nntsserverkey /k.pem\nntsport 4461\n"
+                    "ntsdumpdir /var/lib/g\nntsrotate 3600\nntsmaxconns 8\nntstimeout 500\n"), 0);
+    CHECK(strcmp(c.udp.keyfile, "/etc/k") == 0 && ntske_enabled(&c.nts));
+    CHECK(c.nts.port == 4461 && c.nts.rotate_s == 3600 && c.nts.max_conns == 8 &&
+          c.nts.timeout_ms == 500 && strcmp(c.nts.dumpdir, "/var/lib/g") == 0);
+    CHECK_INT(parse("port 1\n"), 0);
+    CHECK(!ntske_enabled(&c.nts) && c.nts.port == 4460 && c.nts.rotate_s == 86400 &&
+          c.udp.keyfile[0] == '\0');
+    bad("keyfile keys\n", 1);
+    bad("\nntsservercert /c.pem\n", 2); /* no key */
+    bad("ntsport 70000\n", 1);
+    bad("ntsrotate 10\n", 1);
+    bad("ntsmaxconns 0\n", 1);
+    bad("ntstimeout 5\n", 1);
+}
+
 int main(void)
 {
+    test_auth_directives();
     test_good();
     test_errors();
     test_round_trip();
     test_file_bytes();
+    test_monitoring();
     return check_result();
 }

@@ -139,6 +139,26 @@ static void test_floor_and_window(void)
     CHECK_INT(flt_newest_ns(&f), 0);
 }
 
+/* Runs of residual signs: alternating noise gives a run per sample; a curve the line cannot
+ * follow (a parabola: above at both ends, below in the middle) gives three. */
+static void test_runs(void)
+{
+    struct flt f;
+    flt_init(&f, 16, 1e-3);
+    CHECK_INT(flt_runs(&f), 0);
+    for (int i = 0; i < 16; i++) {
+        flt_add(&f, (int64_t)(i + 1) * NT_NS_PER_S, 0.1 + (i % 2 ? 1e-6 : -1e-6));
+    }
+    CHECK_INT(flt_count(&f), 16);
+    CHECK_INT(flt_runs(&f), 16);
+    flt_init(&f, 16, 1e-3);
+    for (int i = 0; i < 16; i++) {
+        double d = i - 7.5;
+        flt_add(&f, (int64_t)(i + 1) * NT_NS_PER_S, 0.1 + d * d * 1e-6);
+    }
+    CHECK_INT(flt_runs(&f), 3);
+}
+
 int main(void)
 {
     rng = check_seed(7) | 1;
@@ -147,5 +167,6 @@ int main(void)
     test_shift();
     test_scattered();
     test_floor_and_window();
+    test_runs();
     return check_result();
 }

@@ -79,7 +79,7 @@ static struct rst_input base_input(void)
         .ever_synced = true, .leading = true, .refid = RST_REFID_PPS, .root_delay_s = 1e-6,
         .disp_at_update_s = 2e-6, .update_real_ns = SEC(1700000000), .update_mono_ns = SEC(100),
         .skew_ppm = 0.01, .leap = CLK_LEAP_NONE, .now_mono_ns = SEC(100),
-        .now_real_ns = SEC(1700000000), .maxholdover_s = 3600, .local_stratum = 0,
+        .now_real_ns = SEC(1700000000), .maxholdover_s = 3600, .local_stratum = 0, .has_references = true,
         .precision = -24};
 }
 
@@ -126,10 +126,11 @@ static void test_refstate(void)
     CHECK_INT(o.st.refid, RST_REFID_LOCL);
     CHECK_INT(o.st.ref_time_ns, in.now_real_ns);
     CHECK(!o.cs.synced); /* the kernel is not told a local clock is synchronized */
-    /* no reference ever: the isolated network's local stratum at once, or nothing */
+    /* no reference configured: the isolated network's local stratum at once, or nothing */
     in = base_input();
     in.ever_synced = false;
     in.leading = false;
+    in.has_references = false;
     in.local_stratum = 3;
     rst_compute(&in, &o);
     CHECK_INT(o.mode, RST_LOCAL);
@@ -137,6 +138,14 @@ static void test_refstate(void)
     in.local_stratum = 0;
     rst_compute(&in, &o);
     CHECK_INT(o.mode, RST_UNSYNC);
+    /* references configured but none has disciplined the clock yet (a box booted on its
+     * RTC, or on nothing): `local` does not vouch for that clock; unsynchronized, LI alarm */
+    in.has_references = true;
+    in.local_stratum = 3;
+    rst_compute(&in, &o);
+    CHECK_INT(o.mode, RST_UNSYNC);
+    CHECK_INT(o.st.stratum, 16);
+    CHECK_INT(o.st.leap, RST_LEAP_ALARM);
     /* a leap announced while synchronized reaches LI and the clock */
     in = base_input();
     in.leap = CLK_LEAP_INSERT;
