@@ -9,7 +9,7 @@
 # unit tests once more built with ASan+UBSan. Prints a summary; exits non-zero on any failure.
 #   tests/cross/run_arm64.sh [BUILD_DIR]      default: build-arm64 in the source tree
 #   GN_JOBS=N                 build and unit-test parallelism (default: nproc)
-#   GN_ARM64_INTEGRATION=0    skip the integration tests (about 4 minutes under qemu-user)
+#   GN_ARM64_INTEGRATION=0    skip the integration tests (5 to 6 minutes under qemu-user)
 #   GN_ARM64_SANITIZE=0       skip the ASan+UBSan pass (its build goes to BUILD_DIR-asan)
 set -eu
 src=$(cd "$(dirname "$0")/../.." && pwd)
