@@ -38,6 +38,12 @@
 #define MAX_WORKERS 64
 #define RX_BUF 1024
 #define CMSG_BUF 256
+/* The control buffers are read and written through struct cmsghdr (CMSG_FIRSTHDR hands back
+ * the buffer itself), so each row must be aligned for it, which a byte array is not by itself.
+ * Its place in struct worker happens to be 8-aligned (the byte arrays before it are multiples of
+ * 8 long); another batch or buffer size would make it odd: undefined behaviour that x86 and
+ * AArch64 loads tolerate, but not 32-bit ARM's ldrd/ldm. */
+_Static_assert(CMSG_BUF % _Alignof(struct cmsghdr) == 0, "each cmsg row stays aligned");
 
 struct usock {
     int fd;
@@ -59,11 +65,11 @@ struct worker {
     struct iovec rx_iov[BATCH];
     struct sockaddr_storage rx_addr[BATCH];
     uint8_t rx_buf[BATCH][RX_BUF];
-    uint8_t rx_cmsg[BATCH][CMSG_BUF];
+    _Alignas(struct cmsghdr) uint8_t rx_cmsg[BATCH][CMSG_BUF];
     struct mmsghdr tx_msgs[BATCH];
     struct iovec tx_iov[BATCH];
     uint8_t tx_buf[BATCH][RX_BUF];    /* an authenticated reply is as long as its request */
-    uint8_t tx_cmsg[BATCH][CMSG_BUF];
+    _Alignas(struct cmsghdr) uint8_t tx_cmsg[BATCH][CMSG_BUF];
     struct srv_seal seal[BATCH];
     /* Authentication: this worker's view of the NTS cookie keys and its random bytes. */
     struct srv_auth auth;

@@ -155,7 +155,8 @@ static void send_batch(int s, int n)
 static int receive(int s)
 {
     static uint8_t pkt[BATCH][PKT_MAX];
-    static uint8_t ctl[BATCH][128];
+    /* Aligned for the struct cmsghdr that CMSG_FIRSTHDR makes of it. */
+    static _Alignas(struct cmsghdr) uint8_t ctl[BATCH][128];
     static struct iovec iov[BATCH];
     static struct mmsghdr m[BATCH];
     for (int i = 0; i < BATCH; i++) {

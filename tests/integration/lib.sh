@@ -49,6 +49,13 @@ gn_skip() {
     exit 77
 }
 
+# gn_native_only REASON: skip in a cross build, whose programs run under an emulator (GN_BIN
+# holds wrappers, GN_EMULATOR the emulator; see tests/CMakeLists.txt), when the test cannot
+# work through one: it traces or preloads into a process that is then the emulator's.
+gn_native_only() {
+    [ -z "${GN_EMULATOR:-}" ] || gn_skip "under $GN_EMULATOR: $*"
+}
+
 gn_need_root() {
     [ "$(id -u)" -eq 0 ] || gn_skip "needs root (binds port 123 on 127.0.0.2 / drops privileges)"
 }

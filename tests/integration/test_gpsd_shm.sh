@@ -11,6 +11,7 @@
 # USB serial adapter to gpsd. The test runs in an IPC namespace of its own (see lib.sh).
 GN_OWN_IPC=1
 . "$(dirname "$0")/lib.sh"
+gn_native_only "the gpsd double is built for the target, but this machine's gpsd is native"
 command -v gpsd >/dev/null || gn_skip "gpsd is not installed (Debian package gpsd)"
 command -v python3 >/dev/null || gn_skip "python3 is not installed"
 fakeusb="$GN_BUILD/lib/libgpsntp-fakeusb.so"

@@ -8,6 +8,7 @@
 # sendmsg/sendto/recvmsg/recvmmsg, clock changes only through clock_adjtime, and a clean exit
 # on SIGTERM. Source-level rule: no raw syscall().
 . "$(dirname "$0")/lib.sh"
+gn_native_only "strace would see the emulator's system calls and threads, not gpsntpd's"
 command -v strace >/dev/null || gn_skip "strace is not installed"
 command -v python3 >/dev/null || gn_skip "python3 is not installed"
 
@@ -33,6 +34,11 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-}:detect_leaks=0 strace -f -q -o "$GN_TMP/trace" -e
 GN_DAEMON_PID=$!
 gn_track "$GN_DAEMON_PID"
 gn_wait_for 10 test -S "$GN_TMP/ctl.sock" || { cat "$GN_TMP/gpsntpd.log"; gn_fail "daemon did not start"; }
+# The daemon itself (strace's child) is ended at exit too: strace, ended, detaches and leaves it
+# running.
+daemon=$(pgrep -P "$GN_DAEMON_PID" -x gpsntpd)
+[ -n "$daemon" ] || gn_fail "no gpsntpd under strace"
+gn_track "$daemon"
 python3 - "$port" <<'PY' || gn_fail "no NTP answers"
 import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -48,9 +54,7 @@ for i in range(5):
 print("answered", answered, "of 5")
 sys.exit(answered < 5)
 PY
-# Signal the daemon itself (strace's child), and let strace report its exit status.
-daemon=$(pgrep -P "$GN_DAEMON_PID" -x gpsntpd)
-[ -n "$daemon" ] || gn_fail "no gpsntpd under strace"
+# Signal the daemon itself, and let strace report its exit status.
 kill -TERM "$daemon"
 for _ in $(seq 50); do kill -0 "$daemon" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$daemon" 2>/dev/null && gn_fail "gpsntpd did not exit on SIGTERM"
