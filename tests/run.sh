@@ -3,7 +3,9 @@
 # The whole test suite: install what is missing, build with -Werror, run every test under
 # ctest; then the same suite once more under ASan+UBSan; the worker threads under
 # ThreadSanitizer (tests labelled tsan); Release builds with gcc and clang (warnings are
-# errors); then each libFuzzer target for a bounded time. Exits non-zero if anything fails.
+# errors); the arm64 cross build with its tests under qemu-user; the Debian package; the
+# system test (label system) boots the package under QEMU within the first suite; then each
+# libFuzzer target for a bounded time. Exits non-zero if anything fails.
 #   tests/run.sh              everything
 #   GN_JOBS=N                 build parallelism (default: nproc)
 #   GN_FUZZ_SECONDS=S         seconds per fuzz target (default 20)
@@ -47,6 +49,8 @@ for cc in gcc clang; do
         -DCMAKE_C_COMPILER="$cc" >/dev/null
     cmake --build "$src/build-release-$cc" -j "$jobs" || status=1
 done
+# arm64, the board: cross-built with Debian's toolchain, tested under qemu-user.
+"$src/tests/cross/run_arm64.sh" "$src/build-arm64" || status=1
 # The Debian package: build, lintian, install, upgrade, remove, purge (on this machine).
 "$src/tests/package/run_package_test.sh" || status=1
 run_suite "$src/build-fuzz" -DGN_FUZZ=ON -DCMAKE_C_COMPILER=clang \
