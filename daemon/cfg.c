@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/lineerr.h"
 #include "common/ntime.h"
 #include "daemon/evcmd.h"
 #include "daemon/registry.h"
@@ -37,14 +38,9 @@ static void error(struct parser *p, const char *fmt, ...) __attribute__((format(
 static void error(struct parser *p, const char *fmt, ...)
 {
     p->errors++;
-    if (p->err == NULL) {
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
-    fprintf(p->err, "%s:%d: ", p->name, p->line);
-    vfprintf(p->err, fmt, ap);
-    fputc('\n', p->err);
+    lineerr_vprint(p->err, p->name, p->line, fmt, ap);
     va_end(ap);
 }
 

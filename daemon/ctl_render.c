@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/ntime.h"
+#include "daemon/json_out.h"
 
 static void refid_text(uint32_t refid, char *buf)
 {
@@ -42,18 +43,11 @@ static void json_num(FILE *out, const char *key, double v, bool comma)
 
 static void json_str(FILE *out, const char *key, const char *v, bool comma)
 {
-    fprintf(out, "\"%s\":\"", key);
-    for (const char *p = v; *p != '\0'; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '"' || ch == '\\') {
-            fprintf(out, "\\%c", ch);
-        } else if (ch < 0x20) {
-            fprintf(out, "\\u%04x", ch);
-        } else {
-            fputc(ch, out);
-        }
+    fprintf(out, "\"%s\":", key);
+    json_put_string(out, v);
+    if (comma) {
+        fputc(',', out);
     }
-    fprintf(out, "\"%s", comma ? "," : "");
 }
 
 void ctl_render_tracking(FILE *out, const struct rc_tracking *t, bool json)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/ntime.h"
+#include "daemon/json_out.h"
 
 enum { COL_STRATUM = 0, COL_FREQ, COL_DISP, COL_RPS, COL_FIXED };
 
@@ -219,22 +220,6 @@ static void put_column(const struct hist *h, enum hist_window w, int col, uint64
     fputc(']', out);
 }
 
-/* Source names come from the configuration (`name`): escaped, never trusted. */
-static void put_string(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s != '\0'; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\') {
-            fprintf(out, "\\%c", ch);
-        } else if (ch < 0x20) {
-            fprintf(out, "\\u%04x", ch);
-        } else {
-            fputc(ch, out);
-        }
-    }
-    fputc('"', out);
-}
 
 void hist_render_json(const struct hist *h, enum hist_window w, uint64_t after, FILE *out)
 {
@@ -254,7 +239,7 @@ void hist_render_json(const struct hist *h, enum hist_window w, uint64_t after, 
         if (i > 0) {
             fputc(',', out);
         }
-        put_string(out, h->names[i]);
+        json_put_string(out, h->names[i]);
     }
     fputs("],\"t\":[", out);
     for (uint64_t seq = first; seq <= last; seq++) {

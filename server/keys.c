@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/lineerr.h"
+
 #define MAX_KEYS 65536
 
 static const struct {
@@ -54,14 +56,9 @@ static void kerror(struct kparser *p, const char *fmt, ...) __attribute__((forma
 static void kerror(struct kparser *p, const char *fmt, ...)
 {
     p->errors++;
-    if (p->err == NULL) {
-        return;
-    }
     va_list ap;
     va_start(ap, fmt);
-    fprintf(p->err, "%s:%d: ", p->name, p->line);
-    vfprintf(p->err, fmt, ap);
-    fputc('\n', p->err);
+    lineerr_vprint(p->err, p->name, p->line, fmt, ap);
     va_end(ap);
 }
 

@@ -16,17 +16,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int in_test_guest(void)
-{
-    char line[4096] = {0};
-    FILE *f = fopen("/proc/cmdline", "r");
-    if (f == NULL)
-        return 0;
-    size_t n = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[n] = '\0';
-    return strstr(line, "gpsntpd_system_test=1") != NULL;
-}
+#include "in_test_guest.h"
+
 
 static void serve(int conn)
 {

@@ -16,23 +16,14 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "in_test_guest.h"
+
 #define LPT_STATUS 0x379
 #define LPT_CONTROL 0x37a
 #define CTRL_STROBE_SET 0x1d /* INTEN | SELECT | INIT | STROBE */
 #define CTRL_STROBE_OFF 0x1c /* STROBE released, INTEN still set: the edge */
 #define CTRL_QUIET 0x0c      /* SELECT | INIT, interrupts off */
 
-static int in_test_guest(void)
-{
-    char line[4096] = {0};
-    FILE *f = fopen("/proc/cmdline", "r");
-    if (f == NULL)
-        return 0;
-    size_t n = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[n] = '\0';
-    return strstr(line, "gpsntpd_system_test=1") != NULL;
-}
 
 int main(int argc, char **argv)
 {
