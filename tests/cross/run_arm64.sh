@@ -36,10 +36,10 @@ die() {
 # (the cross compiler's own copies live under /usr/aarch64-linux-gnu, where it does not look).
 HOST_PACKAGES="gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user file cmake pkg-config"
 TARGET_PACKAGES="libgps-dev:arm64 libcap-dev:arm64 libsystemd-dev:arm64 nettle-dev:arm64 \
-libgnutls28-dev:arm64 libasan8:arm64 libubsan1:arm64"
+libgnutls28-dev:arm64 libmicrohttpd-dev:arm64 libasan8:arm64 libubsan1:arm64"
 # The rest of the suite builds natively: these must still be there afterwards.
 NATIVE_PACKAGES="libgps-dev:amd64 libcap-dev:amd64 libsystemd-dev:amd64 nettle-dev:amd64 \
-libgnutls28-dev:amd64"
+libgnutls28-dev:amd64 libmicrohttpd-dev:amd64"
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
