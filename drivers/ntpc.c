@@ -360,7 +360,10 @@ static void read_tx_stamps(struct drv_src *src)
     while (sockts_read_tx(c->fd, &sys, &id) == 1) {
         for (int i = 0; i < 2; i++) {
             if (c->tx_field[i] != 0 && c->tx_id[i] == id) {
-                ntpc_set_tx_time(&c->assoc, c->tx_field[i], clk_from_sys(drv_clock(src), sys));
+                int64_t t = clk_from_sys(drv_clock(src), sys);
+                log_debug("%s: kernel transmit stamp %+.0f ns after our reading", drv_name(src),
+                          (double)(t - c->assoc.tx_ns));
+                ntpc_set_tx_time(&c->assoc, c->tx_field[i], t);
             }
         }
     }
