@@ -510,6 +510,9 @@ static void on_packet(struct drv_src *src, const uint8_t *pkt, size_t len, int64
     enum ntpc_result r = ntpc_process(&c->assoc, pkt, len, rx, &m, &kiss);
     switch (r) {
     case NTPC_OK:
+        log_debug("%s: %s reply: offset %+.9f s, delay %.9f s", drv_name(src),
+                  m.interleaved ? "interleaved" : "basic", -nt_to_s(m.offset_ns),
+                  nt_to_s(m.delay_ns));
         ntpc_poll_answered(&c->poll);
         drv_set_state(src, DRV_STATE_OK);
         on_sample(src, &m, clk_now(drv_clock(src)));
