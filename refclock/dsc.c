@@ -271,7 +271,7 @@ static void report(const struct dsc *d, const struct dsc_src *s, int64_t mono, i
     }
     struct rc_sample_rec r = {.source = s->cfg.name, .pulse = s->cfg.pps, .local_ns = local_ns,
                               .raw_offset_s = raw_s, .offset_s = x, .filtered_s = filtered,
-                              .verdict = v};
+                              .verdict = v, .ntp = s->cfg.ntp ? d->ntp_in : NULL};
     d->sample_hook(d->sample_hook_arg, &r);
 }
 
@@ -399,7 +399,16 @@ void dsc_sample(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns, int64
     report(d, s, mono_ns, local_ns, raw, x, v);
 }
 
+static void ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_ntp_sample *m);
+
 void dsc_ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_ntp_sample *m)
+{
+    d->ntp_in = m;
+    ntp_sample(d, idx, mono_ns, m);
+    d->ntp_in = NULL;
+}
+
+static void ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_ntp_sample *m)
 {
     struct dsc_src *s = &d->src[idx];
     int64_t ref_ns = m->local_ns - m->offset_ns;

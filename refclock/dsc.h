@@ -128,6 +128,7 @@ struct dsc {
     bool status_sent;
     /* told of every sample and pulse as judged (dsc_set_sample_hook); NULL: none */
     void (*sample_hook)(void *arg, const struct rc_sample_rec *r);
+    const struct drv_ntp_sample *ntp_in; /* the NTP measurement being judged, for the hook */
     void *sample_hook_arg;
 };
 
