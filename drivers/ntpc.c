@@ -529,6 +529,13 @@ static void on_packet(struct drv_src *src, const uint8_t *pkt, size_t len, int64
                      c->host, c->poll.poll);
         }
         return;
+    case NTPC_REJ_UNSYNC:
+        /* A valid answer: the server has no time to give. Not a bad reply; the source is
+         * unusable now rather than after 8 polls. */
+        ntpc_poll_answered(&c->poll);
+        drv_set_state(src, DRV_STATE_NO_FIX);
+        log_debug("%s: %s is unsynchronized", drv_name(src), c->host);
+        return;
     default:
         drv_count(src, DRV_CNT_BAD_REPLY);
         log_debug("%s: reply dropped: %s", drv_name(src), ntpc_result_name(r));

@@ -440,7 +440,14 @@ static void ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv
 
 void dsc_no_fix(struct dsc *d, int idx, int64_t mono_ns)
 {
-    d->src[idx].last_nofix_mono = mono_ns;
+    struct dsc_src *s = &d->src[idx];
+    s->last_nofix_mono = mono_ns;
+    if (s->cfg.ntp) {
+        /* An NTP source that says it is unsynchronized has no time to give from now on, not
+         * after 8 polls of silence. */
+        s->last_accept_mono = 0;
+        s->consecutive = 0;
+    }
 }
 
 void dsc_pulse(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns)
@@ -769,6 +776,15 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
                 } else {
                     s->voted_out = false;
                 }
+            }
+        }
+    } else {
+        /* Without a majority nobody is cleared: a liar stays one (found by test_ntp_falseticker:
+         * with the honest server it was outvoted by gone, the liar read as a candidate). */
+        for (int i = 0; i < d->n_src; i++) {
+            if (d->src[i].voted_out) {
+                truech[i] = false;
+                d->src[i].agree_n = 0;
             }
         }
     }
