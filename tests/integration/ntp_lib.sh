@@ -30,7 +30,7 @@ ntp_need_chronyd() {
 }
 
 # ntp_chronyd NAME PORT: a chronyd answering as a stratum-1 server (`local stratum 1`) on
-# 127.0.0.1:PORT; sets CHRONYD_PID_NAME. -x: the clock is never touched; no command port and
+# 127.0.0.1:PORT; sets NTP_PID to its PID. -x: the clock is never touched; no command port and
 # no Unix command socket (bindcmdaddress /), so the machine's own chronyd is never disturbed.
 ntp_chronyd() {
     local name=$1 port=$2 dir=$GN_TMP/$1
@@ -45,9 +45,8 @@ bindcmdaddress /
 pidfile $dir/chronyd.pid
 CONF
     chronyd -x -d -u root -f "$dir/chrony.conf" >"$dir/chronyd.log" 2>&1 &
-    local pid=$!
-    gn_track "$pid"
-    printf -v "CHRONYD_PID_$name" %s "$pid"
+    NTP_PID=$!
+    gn_track "$NTP_PID"
     gn_wait_for 10 ntp_listening "$port" || {
         cat "$dir/chronyd.log" >&2
         gn_fail "chronyd $name did not listen on 127.0.0.1:$port"
@@ -55,16 +54,15 @@ CONF
 }
 
 # ntp_fake NAME PORT [fakentp.py options]: the fake server on 127.0.0.1:PORT, logging each
-# request it sees to $GN_TMP/NAME.req; sets FAKE_PID_NAME.
+# request it sees to $GN_TMP/NAME.req; sets NTP_PID to its PID.
 ntp_fake() {
     local name=$1 port=$2
     shift 2
     : >"$GN_TMP/$name.req"
     python3 "$GN_SRC/tests/integration/fakentp.py" --port "$port" --log "$GN_TMP/$name.req" \
         "$@" >"$GN_TMP/$name.out" 2>&1 &
-    local pid=$!
-    gn_track "$pid"
-    printf -v "FAKE_PID_$name" %s "$pid"
+    NTP_PID=$!
+    gn_track "$NTP_PID"
     gn_wait_for 10 ntp_listening "$port" || {
         cat "$GN_TMP/$name.out" >&2
         gn_fail "fakentp $name did not listen on 127.0.0.1:$port"
@@ -84,18 +82,6 @@ ntp_reqs_at_least() {
 # ntp_events_have TAG[:SOURCE]...: the daemon's event history has these, in this order.
 ntp_events_have() {
     gn_ctl -j events | python3 "$GN_SRC/tests/integration/events.py" order "$@"
-}
-
-# ntp_event_gap TAG1 TAG2: seconds from the first TAG1 event to the first TAG2 event after it
-# (the daemon's own timestamps), e.g. ntp_event_gap START SYNC: the lock time.
-ntp_event_gap() {
-    gn_ctl -j events | python3 -c '
-import json, sys
-ev = json.load(sys.stdin)["events"]
-a = next(e for e in ev if e["tag"] == sys.argv[1])
-b = next(e for e in ev if e["tag"] == sys.argv[2] and e["seq"] > a["seq"])
-print("%.3f" % ((b["time_ns"] - a["time_ns"]) / 1e9))
-' "$1" "$2"
 }
 
 # ntp_events_list: the event history, one "TAG source" per line (for the reports).
@@ -139,4 +125,23 @@ for e in json.load(sys.stdin)["events"]:
     if e["seq"] > int(sys.argv[1]):
         print("%s:%s" % (e["tag"], e["source"]))
 ' "$1"
+}
+
+# ntp_since T0 TAG [SEQ]: seconds from T0 (a gn_now reading) to the daemon's first TAG event
+# newer than SEQ (default 0): its own timestamp on the real-time clock, which -x leaves alone.
+ntp_since() {
+    gn_ctl -j events | python3 -c '
+import json, sys
+ev = [e for e in json.load(sys.stdin)["events"]
+      if e["tag"] == sys.argv[2] and e["seq"] > int(sys.argv[3])]
+print("%.3f" % (ev[0]["time_ns"] / 1e9 - float(sys.argv[1])))
+' "$1" "$2" "${3:-0}"
+}
+
+# ntp_selects: every source's selection verdict in one reading, "NAME:SELECT ..." in order.
+ntp_selects() {
+    gn_ctl -j sources | python3 -c '
+import json, sys
+print(" ".join("%s:%s" % (s["name"], s["select"]) for s in json.load(sys.stdin)["sources"]))
+'
 }
