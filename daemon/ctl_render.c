@@ -53,8 +53,13 @@ static void json_str(FILE *out, const char *key, const char *v, bool comma)
 
 void ctl_render_tracking(FILE *out, const struct rc_tracking *t, bool json)
 {
-    char refid[5];
-    refid_text(t->refid, refid);
+    char refid[INET_ADDRSTRLEN];
+    if (t->stratum >= 2 && t->stratum <= 15 && t->refid != RST_REFID_LOCL) {
+        struct in_addr a = {.s_addr = htonl(t->refid)}; /* an upstream's address */
+        inet_ntop(AF_INET, &a, refid, sizeof(refid));
+    } else {
+        refid_text(t->refid, refid);
+    }
     char reftime[40] = "";
     if (t->ref_time_ns > 0) {
         nt_format_iso_ms(t->ref_time_ns, reftime, sizeof(reftime));

@@ -200,6 +200,27 @@ static int load_secrets(struct cfg *cfg, struct keytab *keys)
         cfg->udp.keys = keys;
         cfg->rc.keys = keys; /* NTP sources' `key N` */
     }
+    /* An NTP source's `key N` must be in the key file: caught here (and by -n), not as an
+     * open failure retried forever. */
+    int missing = 0;
+    for (int i = 0; i < cfg->rc.n_sources; i++) {
+        const struct rc_source_cfg *r = &cfg->rc.sources[i];
+        for (int j = 0; r->driver->ntp && j < r->n_opts; j++) {
+            if (strcmp(r->opts[j].key, "key") != 0) {
+                continue;
+            }
+            unsigned long id = strtoul(r->opts[j].value, NULL, 10);
+            if (cfg->udp.keyfile[0] == '\0' || keytab_find(keys, (uint32_t)id) == NULL) {
+                fprintf(stderr, "%s:%d: key %lu: %s\n", cfg->path, r->line, id,
+                        cfg->udp.keyfile[0] == '\0' ? "no keyfile is configured"
+                                                    : "not in the key file");
+                missing++;
+            }
+        }
+    }
+    if (missing > 0) {
+        return -1;
+    }
     if (ntske_enabled(&cfg->nts)) {
         if (ntske_check(&cfg->nts, stderr) < 0) {
             return -1;

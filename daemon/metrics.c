@@ -160,9 +160,15 @@ static void render_system(FILE *out, const struct met_snapshot *s)
                "day, 2 deleted, 3 unsynchronized.");
     gauge(&f, NULL, t->leap);
 
-    char id[9], text[5];
+    char id[9], text[16];
     snprintf(id, sizeof(id), "%08X", (unsigned)t->refid);
-    refid_text(t->refid, text);
+    if (t->stratum >= 2 && t->stratum <= 15 && t->refid != RST_REFID_LOCL) {
+        /* above stratum 1 the refid is the upstream's IPv4 address (RFC 5905 section 7.3) */
+        snprintf(text, sizeof(text), "%u.%u.%u.%u", t->refid >> 24, (t->refid >> 16) & 255,
+                 (t->refid >> 8) & 255, t->refid & 255);
+    } else {
+        refid_text(t->refid, text);
+    }
     f = family(out, "gpsntpd_reference_info", "gauge",
                "The reference served (always 1): its NTP reference ID in hex and as text, "
                "and the source that leads (empty when none).");

