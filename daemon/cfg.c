@@ -22,6 +22,7 @@
 #include "daemon/evcmd.h"
 #include "daemon/registry.h"
 #include "daemon/statlog.h"
+#include "drivers/ntpc.h"
 #include "refclock/rc.h"
 
 #define MAX_TOKENS 48
@@ -454,45 +455,55 @@ static void add_driver_option(struct parser *p, struct rc_source_cfg *r, const c
     r->n_opts++;
 }
 
-/* `refclock DRIVER PARAM [options]`: each option is a common one (refclock layer's table) or
- * the driver's (its table); anything else is an error. */
-static void d_refclock(struct parser *p, int argc, char **argv)
+/* The common options an NTP source takes; the others describe a receiver. */
+static bool ntp_common_option(const char *k)
+{
+    return strcmp(k, "offset") == 0 || strcmp(k, "noselect") == 0 || strcmp(k, "prefer") == 0;
+}
+
+/* A source's line, `refclock DRIVER PARAM [options]` or `server|peer ADDRESS [options]`
+ * (argv from PARAM on): each option is a common one (refclock layer's table) or the driver's
+ * (its table); anything else is an error. */
+static void add_source(struct parser *p, const char *dir, const struct drv_driver *drv, int argc,
+                       char **argv)
 {
     struct cfg *c = p->c;
-    if (argc < 2) {
-        error(p, "refclock: expected 'refclock DRIVER PARAMETER [options]'");
-        return;
-    }
-    const struct drv_driver *drv = find_driver(p, argv[0]);
-    if (drv == NULL) {
-        return;
-    }
     if (c->rc.n_sources == RC_MAX_SOURCES) {
-        error(p, "refclock: at most %d reference clocks", RC_MAX_SOURCES);
+        error(p, "%s: at most %d sources (reference clocks and NTP sources together)", dir,
+              RC_MAX_SOURCES);
         return;
     }
     struct rc_source_cfg *r = &c->rc.sources[c->rc.n_sources];
     rc_source_defaults(r, drv);
     r->line = p->line;
-    if (strlen(argv[1]) >= sizeof(r->param)) {
-        error(p, "refclock: parameter too long");
+    if (strlen(argv[0]) >= sizeof(r->param)) {
+        error(p, "%s: parameter too long", dir);
         return;
     }
-    strcpy(r->param, argv[1]);
+    strcpy(r->param, argv[0]);
     int errors_before = p->errors;
     const char *seen[MAX_TOKENS];
     int n_seen = 0;
-    for (int i = 2; i < argc; i++) {
+    for (int i = 1; i < argc; i++) {
         const char *k = argv[i];
+        if (drv->ntp && strcmp(k, "nts") == 0) {
+            error(p, "%s: nts: gpsntpd is an NTS server, not an NTS client; authenticate an NTP "
+                     "source with a symmetric key (key N) instead", dir);
+            break;
+        }
         bool flag, common = rc_common_option(k, &flag);
+        if (common && drv->ntp && !ntp_common_option(k)) {
+            error(p, "%s: option '%s' is for reference clocks", dir, k);
+            break;
+        }
         if (!common && !drv_has_option(drv, k, &flag)) {
             /* Its value, if any, cannot be told from the next option: stop here. */
-            error(p, "refclock %s: unknown option '%s'", drv->name, k);
+            error(p, "%s: unknown option '%s'", drv->ntp ? dir : drv->name, k);
             break;
         }
         const char *v = flag ? "" : i + 1 < argc ? argv[++i] : NULL;
         if (v == NULL) {
-            error(p, "refclock %s: option '%s' needs a value", drv->name, k);
+            error(p, "%s: option '%s' needs a value", drv->ntp ? dir : drv->name, k);
             break;
         }
         bool twice = false;
@@ -500,7 +511,7 @@ static void d_refclock(struct parser *p, int argc, char **argv)
             twice |= strcmp(seen[j], k) == 0;
         }
         if (twice) {
-            error(p, "refclock %s: option '%s' given twice", drv->name, k);
+            error(p, "%s: option '%s' given twice", drv->ntp ? dir : drv->name, k);
             continue;
         }
         seen[n_seen++] = k;
@@ -508,18 +519,49 @@ static void d_refclock(struct parser *p, int argc, char **argv)
         if (!common) {
             add_driver_option(p, r, k, v);
         } else if (rc_set_common_option(r, k, v, err, sizeof(err)), err[0] != '\0') {
-            error(p, "refclock %s: %s", drv->name, err);
+            error(p, "%s: %s", drv->ntp ? dir : drv->name, err);
         }
     }
     if (p->errors == errors_before && drv->check != NULL) {
         const char *msg = drv->check(r->param, r->opts, r->n_opts);
         if (msg != NULL) {
-            error(p, "refclock %s %s: %s", drv->name, r->param, msg);
+            error(p, "%s %s: %s", drv->ntp ? dir : drv->name, r->param, msg);
         }
     }
     if (p->errors == errors_before) {
         c->rc.n_sources++;
     }
+}
+
+static void d_refclock(struct parser *p, int argc, char **argv)
+{
+    if (argc < 2) {
+        error(p, "refclock: expected 'refclock DRIVER PARAMETER [options]'");
+        return;
+    }
+    const struct drv_driver *drv = find_driver(p, argv[0]);
+    if (drv != NULL) {
+        add_source(p, "refclock", drv, argc - 1, argv + 1);
+    }
+}
+
+/* `server ADDRESS [options]`, `peer ADDRESS [options]`: NTP sources, chrony's syntax. */
+static void d_server(struct parser *p, int argc, char **argv)
+{
+    if (argc < 1) {
+        error(p, "server: expected 'server ADDRESS [options]'");
+        return;
+    }
+    add_source(p, "server", &drv_ntp_server, argc, argv);
+}
+
+static void d_peer(struct parser *p, int argc, char **argv)
+{
+    if (argc < 1) {
+        error(p, "peer: expected 'peer ADDRESS [options]'");
+        return;
+    }
+    add_source(p, "peer", &drv_ntp_peer, argc, argv);
 }
 
 struct directive {
@@ -564,6 +606,8 @@ static const struct directive directives[] = {
     {"port", d_port},
     {"ratelimit", d_ratelimit},
     {"refclock", d_refclock},
+    {"server", d_server},
+    {"peer", d_peer},
     {"user", d_user},
     {"workers", d_workers},
 };
@@ -618,6 +662,14 @@ static void validate_refclock(struct parser *p, int i)
     p->line = r->line;
     for (int j = 0; j < i; j++) {
         const struct rc_source_cfg *o = &c->rc.sources[j];
+        if (r->driver->ntp || o->driver->ntp) {
+            if (r->driver->ntp && o->driver->ntp && strcmp(o->param, r->param) == 0 &&
+                same_options(o, r)) {
+                error(p, "%s %s: the same source is already on line %d", r->driver->name,
+                      r->param, o->line);
+            }
+            continue;
+        }
         if (strcmp(o->refid, r->refid) == 0) {
             error(p, "refclock: refid %s is already used on line %d", r->refid, o->line);
         }
@@ -631,7 +683,7 @@ static void validate_refclock(struct parser *p, int i)
     }
     const struct rc_source_cfg *target = NULL;
     for (int j = 0; j < c->rc.n_sources; j++) {
-        if (j != i && strcmp(c->rc.sources[j].refid, r->lock) == 0) {
+        if (j != i && !c->rc.sources[j].driver->ntp && strcmp(c->rc.sources[j].refid, r->lock) == 0) {
             target = &c->rc.sources[j];
         }
     }
@@ -838,8 +890,13 @@ void cfg_print(const struct cfg *c, FILE *out)
     }
     for (int i = 0; i < c->rc.n_sources; i++) {
         const struct rc_source_cfg *r = &c->rc.sources[i];
-        fprintf(out, "refclock %s %s refid %s offset %.9g delay %.9g", r->driver->name, r->param,
-                r->refid, r->offset_s, r->delay_s);
+        if (r->driver->ntp) {
+            fprintf(out, "%s %s offset %.9g", r->driver == &drv_ntp_peer ? "peer" : "server",
+                    r->param, r->offset_s);
+        } else {
+            fprintf(out, "refclock %s %s refid %s offset %.9g delay %.9g", r->driver->name,
+                    r->param, r->refid, r->offset_s, r->delay_s);
+        }
         if (r->precision_s > 0) {
             fprintf(out, " precision %.9g", r->precision_s);
         }

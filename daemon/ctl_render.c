@@ -6,6 +6,7 @@
  */
 #include "daemon/ctl_render.h"
 
+#include <arpa/inet.h>
 #include <math.h>
 #include <string.h>
 
@@ -63,8 +64,9 @@ void ctl_render_tracking(FILE *out, const struct rc_tracking *t, bool json)
         fprintf(out, "\"reference_id\":\"%08X\",", t->refid);
         json_str(out, "reference_name", refid, true);
         json_str(out, "source", t->refname, true);
-        fprintf(out, "\"stratum\":%d,\"synchronized\":%s,\"holdover\":%s,", t->stratum,
-                t->synced ? "true" : "false", t->holdover ? "true" : "false");
+        fprintf(out, "\"stratum\":%d,\"synchronized\":%s,\"holdover\":%s,\"no_majority\":%s,",
+                t->stratum, t->synced ? "true" : "false", t->holdover ? "true" : "false",
+                t->no_majority ? "true" : "false");
         if (t->ref_time_ns > 0) {
             json_str(out, "ref_time", reftime, true);
         } else {
@@ -158,6 +160,46 @@ static void offset_text(double v, char *buf, size_t len)
     }
 }
 
+/* An NTP source's own reference ID as chronyc shows it: a stratum-1 source's is four
+ * letters ("GPS", "PPS"), a higher stratum's is its upstream's IPv4 address. */
+static void remote_refid_text(const struct rc_src_status *x, char *buf)
+{
+    buf[0] = '\0';
+    if (x->remote_refid == 0) {
+        return;
+    }
+    if (x->stratum == 1) {
+        refid_text(x->remote_refid, buf);
+        if (buf[0] != '\0') {
+            return;
+        }
+    }
+    struct in_addr a = {.s_addr = htonl(x->remote_refid)};
+    inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* chronyc's two leading characters: the kind (^ server, = peer, # refclock) and the
+ * selection's verdict (* selected, + candidate, x falseticker, ? unusable, - noselect, ! held
+ * off by the jump guard, L a loop: it follows us). */
+static char kind_mark(enum rc_kind k)
+{
+    return k == RC_KIND_SERVER ? '^' : k == RC_KIND_PEER ? '=' : '#';
+}
+
+static char select_mark(enum rc_select s)
+{
+    switch (s) {
+    case RC_SEL_SELECTED: return '*';
+    case RC_SEL_CANDIDATE: return '+';
+    case RC_SEL_FALSETICKER: return 'x';
+    case RC_SEL_NOSELECT: return '-';
+    case RC_SEL_JUMP: return '!';
+    case RC_SEL_LOOP: return 'L';
+    case RC_SEL_UNUSABLE: break;
+    }
+    return '?';
+}
+
 void ctl_render_sources_array(FILE *out, const struct rc_src_status *s, size_t n)
 {
     fprintf(out, "[");
@@ -181,6 +223,27 @@ void ctl_render_sources_array(FILE *out, const struct rc_src_status *s, size_t n
         json_num(out, "latency_s", x->latency_s, true);
         json_str(out, "error", x->error, true);
         json_num(out, "retry_in_s", x->retry_in_s, true);
+        json_str(out, "kind", rc_kind_name(x->kind), true);
+        json_str(out, "select", rc_select_name(x->select), true);
+        if (x->stratum >= 0) {
+            fprintf(out, "\"stratum\":%d,", x->stratum);
+        } else {
+            fprintf(out, "\"stratum\":null,");
+        }
+        if (x->kind != RC_KIND_REFCLOCK) {
+            char rr[INET_ADDRSTRLEN];
+            remote_refid_text(x, rr);
+            fprintf(out, "\"poll\":%d,", x->poll);
+            if (rr[0] != '\0') {
+                json_str(out, "remote_refid", rr, true);
+            } else {
+                fprintf(out, "\"remote_refid\":null,");
+            }
+        } else {
+            fprintf(out, "\"poll\":null,\"remote_refid\":null,");
+        }
+        json_num(out, "delay_s", x->delay_s, true);
+        json_num(out, "root_distance_s", x->root_distance_s, true);
         fprintf(out, "\"counters\":{");
         for (int c = 0; c < DRV_CNT__COUNT; c++) {
             fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", drv_counter_name(c),
@@ -199,22 +262,30 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
         fprintf(out, "}\n");
         return;
     }
-    fprintf(out, "  Name    Driver Refid State        Reach Samples LastRx   Offset   Jitter  "
-                 "Latency Device\n");
+    fprintf(out, "MS Name    Driver Refid State        St Poll Reach Samples LastRx   Offset   Jitter"
+                 "    Error Latency  Device\n");
     fprintf(out, "=================================================================="
-                 "=============================\n");
+                 "==============================================\n");
     for (size_t i = 0; i < n; i++) {
         const struct rc_src_status *x = &s[i];
-        char age[16], off[16], jit[16], lat[16];
+        char age[16], off[16], jit[16], lat[16], err[16], st[8], poll[8];
+        char refid[INET_ADDRSTRLEN];
         age_text(x->last_sample_age_ns, age, sizeof(age));
         offset_text(x->offset_s, off, sizeof(off));
         offset_text(x->jitter_s, jit, sizeof(jit));
         offset_text(x->latency_s, lat, sizeof(lat));
-        char mark = x->selected ? '*' : x->jump_suspect ? '!' : x->noselect ? 'x' : ' ';
-        fprintf(out, "%c %-7s %-6s %-5s %-12s %5o %7llu %6s %8s %8s %8s %s\n", mark, x->name,
-                x->driver, x->refid, drv_state_name(x->state), x->reach,
-                (unsigned long long)x->samples, age, off, jit, lat,
-                x->param);
+        offset_text(x->root_distance_s, err, sizeof(err));
+        snprintf(st, sizeof(st), x->stratum >= 0 ? "%d" : "-", x->stratum);
+        snprintf(poll, sizeof(poll), x->kind != RC_KIND_REFCLOCK ? "%d" : "-", x->poll);
+        if (x->kind != RC_KIND_REFCLOCK) {
+            remote_refid_text(x, refid);
+        } else {
+            snprintf(refid, sizeof(refid), "%s", x->refid);
+        }
+        fprintf(out, "%c%c %-7s %-6s %-5s %-12s %2s %4s %5o %7llu %6s %8s %8s %8s %7s  %s\n",
+                kind_mark(x->kind), select_mark(x->select), x->name, x->driver, refid,
+                drv_state_name(x->state), st, poll, x->reach, (unsigned long long)x->samples,
+                age, off, jit, err, lat, x->param);
         bool any = false;
         for (int c = 0; c < DRV_CNT__COUNT; c++) {
             if (x->counters[c] != 0) {
@@ -231,7 +302,9 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
                     x->retry_in_s);
         }
     }
-    fprintf(out, "\n* selected   ! held off by the jump guard   x noselect\n");
+    fprintf(out, "\nM: # refclock  ^ server  = peer     S: * selected  + candidate  x falseticker"
+                 "  ? unusable\n   - noselect  ! held off by the jump guard  L follows us (loop)"
+                 "   Error: the error bound the selection used\n");
 }
 
 void ctl_render_serverstats(FILE *out, const struct srv_counters *c,

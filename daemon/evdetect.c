@@ -76,6 +76,7 @@ static int state_of(const struct rc_src_status *s)
 {
     switch (s->state) {
     case DRV_STATE_RECONNECTING: return S_LOST;
+    case DRV_STATE_DENIED: return S_LOST;
     case DRV_STATE_NO_DATA: return S_NO_DATA;
     case DRV_STATE_NO_FIX: return S_NO_FIX;
     default: return S_GOOD; /* OK, and a device opened a moment ago (OPEN) */
@@ -97,6 +98,7 @@ static const char *unusable(const struct rc_src_status *s)
 {
     switch (s->state) {
     case DRV_STATE_RECONNECTING: return "device lost";
+    case DRV_STATE_DENIED: return "refused by the server (kiss-o'-death)";
     case DRV_STATE_NO_DATA: return s->pulses ? "no pulses" : "no data";
     case DRV_STATE_NO_FIX: return "no fix";
     default: break;
@@ -233,6 +235,29 @@ static void emit_jump(struct out *o, const struct rc_src_status *s, int now)
     }
 }
 
+static void emit_falseticker(struct out *o, const struct rc_src_status *s, int now)
+{
+    if (now) {
+        emit(o, EVENT_FALSETICKER, EVENT_CRITICAL, s->name,
+             "%s: falseticker: its time lies outside the interval the majority of the sources "
+             "agree on; not followed (a receiver fault, or spoofing?)", s->name);
+    } else {
+        emit(o, EVENT_TRUECHIMER, EVENT_INFO, s->name,
+             "%s: agrees with the majority of the sources again", s->name);
+    }
+}
+
+static void emit_majority(struct out *o, int none)
+{
+    if (none) {
+        emit(o, EVENT_NO_MAJORITY, EVENT_WARNING, "",
+             "the sources disagree beyond their error bounds and none has a majority: the "
+             "served error bound is widened to cover them (add a third source to outvote one)");
+    } else {
+        emit(o, EVENT_MAJORITY, EVENT_INFO, "", "the sources agree again");
+    }
+}
+
 static void emit_errors(struct out *o, const struct rc_src_status *s, int now,
                         const uint64_t n[3])
 {
@@ -249,13 +274,22 @@ static void emit_errors(struct out *o, const struct rc_src_status *s, int now,
     }
 }
 
+/* How a source is named in a message: a receiver by its refid, an NTP source by address. */
+static const char *ident(const struct rc_src_status *s, char *buf, size_t len)
+{
+    snprintf(buf, len, s->kind == RC_KIND_REFCLOCK ? "refid %s" : "%s",
+             s->kind == RC_KIND_REFCLOCK ? s->refid : s->param);
+    return buf;
+}
+
 static void emit_ref(struct out *o, int old, int now)
 {
+    char id[300];
     const struct evd_snapshot *snap = o->snap;
     if (old < 0 && now >= 0) {
         const struct rc_src_status *n = &snap->src[now];
         emit(o, EVENT_REF_SELECTED, EVENT_INFO, n->name,
-             "%s (refid %s) selected: the clock follows it", n->name, n->refid);
+             "%s (%s) selected: the clock follows it", n->name, ident(n, id, sizeof(id)));
     } else if (old >= 0 && now >= 0) {
         const struct rc_src_status *p = &snap->src[old], *n = &snap->src[now];
         /* A warning when the old one failed; a better one taking over is news, not trouble. */
@@ -265,8 +299,8 @@ static void emit_ref(struct out *o, int old, int now)
             snprintf(because, sizeof(because), ": %s %s", p->name, why);
         }
         emit(o, EVENT_REF_CHANGED, why != NULL ? EVENT_WARNING : EVENT_INFO, n->name,
-             "reference changed from %s to %s (refid %s)%s", p->name, n->name, n->refid,
-             because);
+             "reference changed from %s to %s (%s)%s", p->name, n->name,
+             ident(n, id, sizeof(id)), because);
     } else if (old >= 0) {
         const struct rc_src_status *p = &snap->src[old];
         const char *why = unusable(p);
@@ -364,16 +398,18 @@ static void start(struct evd *d, struct out *o)
     var_init(&d->ref, -1);
     var_init(&d->stratum, 0);
     var_init(&d->leap, RST_LEAP_NONE);
+    var_init(&d->majority, 0);
     char names[96] = "";
     for (size_t i = 0; i < d->n_src; i++) {
         var_init(&d->state[i], S_GOOD);
         var_init(&d->jump[i], 0);
+        var_init(&d->falseticker[i], 0);
         var_init(&d->errors[i], 0);
         memset(&d->win[i], 0, sizeof(d->win[i]));
         size_t len = strlen(names);
         snprintf(names + len, sizeof(names) - len, "%s%s", i > 0 ? ", " : "", snap->src[i].name);
     }
-    emit(o, EVENT_START, EVENT_INFO, "", "gpsntpd started with %zu reference clock%s%s%s",
+    emit(o, EVENT_START, EVENT_INFO, "", "gpsntpd started with %zu source%s%s%s",
          d->n_src, d->n_src == 1 ? "" : "s", d->n_src > 0 ? ": " : "", names);
 }
 
@@ -406,6 +442,12 @@ size_t evd_update(struct evd *d, const struct evd_snapshot *snap, int64_t mono, 
             emit_jump(&o, s, jump);
             var_commit(&d->jump[i], jump, mono, &o, first);
         }
+        int ft = s->select == RC_SEL_FALSETICKER;
+        if (var_due(&d->falseticker[i], ft, mono, &o, "its vote", s->name)) {
+            first = o.n;
+            emit_falseticker(&o, s, ft);
+            var_commit(&d->falseticker[i], ft, mono, &o, first);
+        }
         uint64_t n[3];
         struct evd_errwin *w = &d->win[i];
         win_update(w, mono, s, n);
@@ -428,6 +470,11 @@ size_t evd_update(struct evd *d, const struct evd_snapshot *snap, int64_t mono, 
         size_t first = o.n;
         emit_mode(&o, d->mode.reported, mode);
         var_commit(&d->mode, mode, mono, &o, first);
+    }
+    if (var_due(&d->majority, snap->trk.no_majority, mono, &o, "the vote", "")) {
+        size_t first = o.n;
+        emit_majority(&o, snap->trk.no_majority);
+        var_commit(&d->majority, snap->trk.no_majority, mono, &o, first);
     }
     int stratum = snap->trk.synced ? snap->trk.stratum : 0;
     if (var_due(&d->stratum, stratum, mono, &o, "the stratum", "")) {

@@ -4,7 +4,8 @@
  * layer publishes (the tracking state, each source's status and counters) with the time, once a
  * second, and says which events that makes: the server's state (SYNC, UNSYNC, HOLDOVER,
  * STRATUM), which reference leads (REF_SELECTED, REF_CHANGED, REF_LOST), leap announcements
- * (LEAP), and each source's device, data, fix, jump guard and input-error rate. It keeps what it
+ * (LEAP), whether the sources agree (NO_MAJORITY), and each source's device, data, fix, jump
+ * guard, vote (FALSETICKER) and input-error rate. It keeps what it
  * last reported of each watched value and compares the snapshot with that, not with the
  * previous snapshot, so a value that changes and changes back between two reports costs
  * nothing.
@@ -65,8 +66,9 @@ struct evd_errwin {
 struct evd {
     bool started;
     size_t n_src;
-    struct evd_var mode, ref, stratum, leap;
+    struct evd_var mode, ref, stratum, leap, majority;
     struct evd_var state[RC_MAX_SOURCES], jump[RC_MAX_SOURCES], errors[RC_MAX_SOURCES];
+    struct evd_var falseticker[RC_MAX_SOURCES];
     struct evd_errwin win[RC_MAX_SOURCES];
     uint64_t dropped;                 /* events beyond the caller's room (never expected) */
 };

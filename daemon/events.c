@@ -30,6 +30,10 @@ const char *event_tag_name(enum event_tag t)
         [EVENT_NMEA_ERRORS] = "NMEA_ERRORS",
         [EVENT_NMEA_ERRORS_CLEARED] = "NMEA_ERRORS_CLEARED",
         [EVENT_FLAPPING] = "FLAPPING",
+        [EVENT_FALSETICKER] = "FALSETICKER",
+        [EVENT_TRUECHIMER] = "TRUECHIMER",
+        [EVENT_NO_MAJORITY] = "NO_MAJORITY",
+        [EVENT_MAJORITY] = "MAJORITY",
     };
     return (unsigned)t < EVENT_TAG__COUNT && names[t] != NULL ? names[t] : "UNKNOWN";
 }

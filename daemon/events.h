@@ -45,6 +45,10 @@ enum event_tag {
     EVENT_NMEA_ERRORS,         /* bad sentences (checksum, format, length) above a rate */
     EVENT_NMEA_ERRORS_CLEARED, /* ... back below it */
     EVENT_FLAPPING,            /* something changes too often: its events are held back */
+    EVENT_FALSETICKER,         /* a source lies outside the majority's interval (spoofing?) */
+    EVENT_TRUECHIMER,          /* ... agrees with the majority again */
+    EVENT_NO_MAJORITY,         /* the voters disagree and none has a majority */
+    EVENT_MAJORITY,            /* ... they agree again */
     EVENT_TAG__COUNT
 };
 

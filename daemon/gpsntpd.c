@@ -28,7 +28,7 @@
 #include "daemon/service.h"
 #include "daemon/webmon.h"
 #include "refclock/rc.h"
-#include "server/keys.h"
+#include "common/keys.h"
 #include "server/nts_ke.h"
 #include "server/udp.h"
 
@@ -198,6 +198,7 @@ static int load_secrets(struct cfg *cfg, struct keytab *keys)
             return -1;
         }
         cfg->udp.keys = keys;
+        cfg->rc.keys = keys; /* NTP sources' `key N` */
     }
     if (ntske_enabled(&cfg->nts)) {
         if (ntske_check(&cfg->nts, stderr) < 0) {

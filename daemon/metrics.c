@@ -213,6 +213,7 @@ static const char *state_label(enum drv_state st)
     case DRV_STATE_NO_FIX: return "no_fix";
     case DRV_STATE_OK: return "ok";
     case DRV_STATE_RECONNECTING: return "reconnecting";
+    case DRV_STATE_DENIED: return "denied";
     }
     return "unknown";
 }
@@ -254,10 +255,11 @@ static void render_sources(FILE *out, const struct met_snapshot *s)
     }
     static const enum drv_state states[] = {DRV_STATE_CLOSED, DRV_STATE_OPEN,
                                             DRV_STATE_NO_DATA, DRV_STATE_NO_FIX, DRV_STATE_OK,
-                                            DRV_STATE_RECONNECTING};
+                                            DRV_STATE_RECONNECTING, DRV_STATE_DENIED};
     f = family(out, "gpsntpd_source_state", "gauge",
                "1 for the state the source is in, 0 for the others: closed, open (nothing "
-               "received yet), no_data (silent), no_fix, ok, reconnecting.");
+               "received yet), no_data (silent), no_fix, ok, reconnecting, denied (an NTP server's "
+               "kiss-o'-death DENY or RSTR).");
     for (size_t i = 0; i < s->n_sources; i++) {
         for (size_t k = 0; k < sizeof(states) / sizeof(states[0]); k++) {
             gauge(&f, (const char *const[]){"source", s->sources[i].name, "state",

@@ -13,6 +13,7 @@ const char *drv_state_name(enum drv_state st)
     case DRV_STATE_NO_FIX: return "no fix";
     case DRV_STATE_OK: return "OK";
     case DRV_STATE_RECONNECTING: return "reconnecting";
+    case DRV_STATE_DENIED: return "denied";
     }
     return "?";
 }
@@ -25,7 +26,8 @@ const char *drv_counter_name(enum drv_counter c)
         [DRV_CNT_STALE] = "stale",               [DRV_CNT_TORN] = "torn",
         [DRV_CNT_MISSED_PULSE] = "missed_pulse", [DRV_CNT_PULSE_REJECTED] = "pulse_rejected",
         [DRV_CNT_OUTLIER] = "outlier",           [DRV_CNT_JUMP] = "jump",
-        [DRV_CNT_RECONNECT] = "reconnect",
+        [DRV_CNT_RECONNECT] = "reconnect",       [DRV_CNT_KOD] = "kod",
+        [DRV_CNT_BAD_REPLY] = "bad_reply",
     };
     return (unsigned)c < DRV_CNT__COUNT ? names[c] : "?";
 }

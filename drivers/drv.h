@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "common/clk.h"
+#include "drivers/ntpc_proto.h"
 
 enum drv_state {
     DRV_STATE_CLOSED = 0,   /* not opened yet */
@@ -27,6 +28,7 @@ enum drv_state {
     DRV_STATE_NO_FIX,       /* data arrives, but the receiver has no valid fix */
     DRV_STATE_OK,           /* valid samples arriving */
     DRV_STATE_RECONNECTING, /* device gone; reopening with backoff */
+    DRV_STATE_DENIED,       /* an NTP server refused us (KoD DENY/RSTR): no more requests */
 };
 const char *drv_state_name(enum drv_state st);
 
@@ -43,6 +45,8 @@ enum drv_counter {
     DRV_CNT_OUTLIER,          /* sample rejected by the filter */
     DRV_CNT_JUMP,             /* sample rejected by the jump guard */
     DRV_CNT_RECONNECT,        /* device reopened */
+    DRV_CNT_KOD,              /* NTP: kiss-o'-death packets received */
+    DRV_CNT_BAD_REPLY,        /* NTP: replies failing the protocol checks (ntpc_result) */
     DRV_CNT__COUNT
 };
 const char *drv_counter_name(enum drv_counter c);
@@ -60,19 +64,58 @@ struct drv_optval {
 };
 
 struct drv_src;
+struct keytab;
+struct drv_ntp_status;
 
 struct drv_driver {
-    const char *name;                  /* as in the config: "nmea", "pps", "gpsd", "shm" */
+    const char *name;                  /* as in the config: "nmea", "pps", "gpsd", "shm";
+                                          "ntp" and "peer" for `server` and `peer` lines */
     const struct drv_option *options;  /* its own options, {NULL}-terminated (may be NULL) */
     bool pulses;                       /* reports with drv_add_pulse only (a PPS device) */
     size_t priv_size;                  /* per-source state, zeroed, allocated at start-up */
+    bool ntp;                          /* an NTP source: reports with drv_add_ntp_sample */
     int64_t poll_interval_ns;          /* for poll drivers */
+    /* Poll drivers whose interval changes (NTP): the delay to the next poll call, asked after
+     * open and after each poll; NULL: poll_interval_ns. */
+    int64_t (*poll_delay)(struct drv_src *src);
     /* Check the parameter and options at config time (no I/O): NULL or a static message. */
     const char *(*check)(const char *param, const struct drv_optval *opts, int n_opts);
     int (*open)(struct drv_src *src);   /* 0 or -errno; may call drv_watch_fd */
     void (*close)(struct drv_src *src); /* must be safe after a failed open */
     int (*on_readable)(struct drv_src *src, int fd);
     int (*poll)(struct drv_src *src);
+    /* NTP sources: the protocol's state for `gpsntpctl sources` (NULL for refclocks) */
+    void (*ntp_status)(struct drv_src *src, struct drv_ntp_status *out);
+};
+
+/* What an NTP source measured: every exchange the clock filter (ntpc_filter.h) does not
+ * drop as a spike, with how much more delay it had than the best one of the filter's window.
+ * Offsets in the refclock sense: ref_ns - local_ns is how far the source is ahead. */
+struct drv_ntp_sample {
+    int64_t local_ns;        /* when the offset held, on the served clock */
+    int64_t offset_ns;       /* local - remote (the refclock layer's sign) */
+    double delay_s;          /* round trip of this exchange */
+    double excess_delay_s;   /* ... beyond the lowest of the filter's window (>= 0) */
+    double root_delay_s;     /* the source's root delay + delay */
+    double root_disp_s;      /* the source's root dispersion + the filter's dispersion */
+    double jitter_s;         /* the filter's jitter */
+    int stratum;             /* the source's stratum (1..15) */
+    uint32_t refid;          /* the source's reference ID */
+    enum clk_leap leap;
+    bool loop;               /* the source takes its time from us (refid is our address) */
+    uint32_t addr_refid;     /* the refid that names this source (RFC 5905 section 7.3: its
+                                IPv4 address, or the first 4 bytes of the MD5 of its IPv6) */
+    int64_t interval_ns;     /* the poll interval now */
+};
+
+/* An NTP source's protocol state, for the status (filled by the driver on demand). */
+struct drv_ntp_status {
+    int poll;                /* log2 s */
+    uint8_t reach;
+    int stratum;             /* last reply's, 0: none yet */
+    uint32_t refid;
+    double delay_s;          /* NaN: none yet */
+    bool peer;
 };
 
 /* Where a source's reports go: set by the layer that owns the sources. */
@@ -82,6 +125,9 @@ struct drv_host {
     void (*add_pulse)(struct drv_src *src, int64_t local_ns, uint64_t seq);
     void (*set_state)(struct drv_src *src, enum drv_state st);
     int (*watch_fd)(struct drv_src *src, int fd);
+    /* NTP sources: a filtered measurement, and our own state for symmetric mode packets */
+    void (*add_ntp_sample)(struct drv_src *src, const struct drv_ntp_sample *s);
+    void (*get_self)(struct drv_src *src, struct ntpc_self *out);
 };
 
 /* One configured source, as its driver sees it. */
@@ -94,6 +140,7 @@ struct drv_src {
     int n_opts;
     void *priv;
     struct clk *clk;                /* the served clock */
+    const struct keytab *keys;      /* `keyfile` (NTP sources' `key N`), NULL: none */
     int64_t pivot_ns;               /* GPS week-rollover pivot (the latest of the build date,
                                        `mindate` and the last valid time persisted) */
     uint64_t counters[DRV_CNT__COUNT];
@@ -129,7 +176,16 @@ static inline void drv_add_pulse(struct drv_src *src, int64_t local_ns, uint64_t
 {
     src->host->add_pulse(src, local_ns, seq);
 }
-/* Drivers set DRV_STATE_NO_FIX (data without a fix); the host sets the others itself. */
+static inline void drv_add_ntp_sample(struct drv_src *src, const struct drv_ntp_sample *s)
+{
+    src->host->add_ntp_sample(src, s);
+}
+static inline void drv_get_self(struct drv_src *src, struct ntpc_self *out)
+{
+    src->host->get_self(src, out);
+}
+/* Drivers set DRV_STATE_NO_FIX (data without a fix), NTP sources DRV_STATE_OK, NO_DATA and
+ * DENIED; the host sets the others itself. */
 static inline void drv_set_state(struct drv_src *src, enum drv_state st)
 {
     src->host->set_state(src, st);

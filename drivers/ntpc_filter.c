@@ -63,11 +63,17 @@ bool ntpc_filter_add(struct ntpc_filter *f, const struct ntpc_sample *s, int64_t
     }
     const struct ntpc_stage *best = &f->st[idx[0]];
 
-    /* RFC 5905 section 10: epsilon = sum of disp_i / 2^(i+1), empty stages at MAXDISP. */
-    double eps = 0.0, w = 0.5;
-    for (int i = 0; i < NTPC_FILTER_N; i++, w *= 0.5) {
-        eps += w * (i < n ? disp_at(&f->st[idx[i]], now_ns) : NTPC_MAXDISP_S);
+    /* RFC 5905 section 10's epsilon weighs stage i by 2^-(i+1), but over the held stages only,
+     * normalized: the RFC counts an empty stage at MAXDISP, so a new source would claim about
+     * 2 s for its first 8 polls (ntpd's high "disp" after start; minutes at the usual poll),
+     * which keeps it out of any vote for that long. chrony does not count absent samples
+     * either. */
+    double eps = 0.0, w = 0.5, wsum = 0.0;
+    for (int i = 0; i < n; i++, w *= 0.5) {
+        eps += w * disp_at(&f->st[idx[i]], now_ns);
+        wsum += w;
     }
+    eps /= wsum;
     /* psi: RMS of the other offsets around the chosen one; floored at the chosen sample's own
      * dispersion (both clocks' precision), as ntpd floors it at its precision, so that one
      * sample or identical ones do not give a zero jitter that makes any change a spike. */

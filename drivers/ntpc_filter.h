@@ -5,8 +5,9 @@
  * ever adds delay and the least-delayed exchange is the least asymmetric. Pure: time comes in.
  *
  * Dispersion of each kept sample grows with its age at PHI (15 ppm); the filter dispersion is
- * RFC 5905's weighted sum (sorted by distance, stage i weighted 2^-(i+1), an empty stage counts
- * as MAXDISP), the jitter the RMS of the kept offsets around the chosen one.
+ * RFC 5905's weighting (sorted by distance, stage i weighted 2^-(i+1)) over the kept samples
+ * only, normalized (the RFC counts an empty stage as MAXDISP: see ntpc_filter.c), the jitter
+ * the RMS of the kept offsets around the chosen one.
  *
  * Popcorn spikes: suppressed as ntpd does (the reference implementation of RFC 5905, not the
  * RFC text): a chosen sample whose offset differs from the last one used by more than SGATE

@@ -7,8 +7,8 @@
  * - iburst: at start, requests 2 s apart (chrony: 2 s), at most 8, stopped as soon as 4 valid
  *   replies came (chrony sends 4 quickly after start; 8 gives slack for losses). Then polls at
  *   minpoll.
- * - minpoll/maxpoll: log2 s, defaults 6 and 10 as chrony; clamped to 4..17 (RFC 5905 MINPOLL,
- *   MAXPOLL), minpoll <= maxpoll.
+ * - minpoll/maxpoll: log2 s, defaults 6 and 10 as chrony; clamped to 0..17 (RFC 5905's MINPOLL
+ *   is 4; chrony goes below it for LANs), minpoll <= maxpoll.
  * - Reachability: 8 bits, shifted left at every request sent (burst requests too), bit 0 set
  *   by a valid reply to it (RFC 5905 section 13, chrony's `reach`). Reachable: any bit set.
  * - Poll adjustment while answered: after 8 consecutive answered polls at one interval, the
@@ -39,7 +39,7 @@
 
 #define NTPC_MINPOLL_DEFAULT 6
 #define NTPC_MAXPOLL_DEFAULT 10
-#define NTPC_POLL_LIMIT_MIN 4
+#define NTPC_POLL_LIMIT_MIN 0  /* 1 s: LAN fleets and tests (RFC 5905 MINPOLL is 4) */
 #define NTPC_POLL_LIMIT_MAX 17
 #define NTPC_BURST_MAX 8            /* requests in an iburst */
 #define NTPC_BURST_GOOD 4           /* replies that end it */

@@ -23,12 +23,16 @@
 
 #include "common/log.h"
 #include "common/ntime.h"
+#include "refclock/vote.h"
 
 #define LEAP_MARGIN_NS (2 * NT_NS_PER_S)
 #define FILTER_RESET_GAP_NS (60 * NT_NS_PER_S)
 #define NOFIX_HOLD_NS (3 * NT_NS_PER_S)
 #define MIN_SPREAD_PULSE 2e-6
 #define MIN_SPREAD_COARSE 20e-3
+#define MIN_SPREAD_NTP 100e-6   /* the NTP filter has already taken the least-delayed exchange */
+#define NTP_CONSISTENT_N 2      /* an iburst gives a few samples in seconds: two agreeing do */
+#define NTP_LOST_POLLS 8        /* as the reachability register: 8 polls without a sample */
 #define DEFAULT_PRECISION 1e-8
 #define UNKNOWN_JITTER_PULSE 1e-6
 #define UNKNOWN_JITTER_COARSE 20e-3
@@ -86,7 +90,11 @@ int dsc_add_source(struct dsc *d, const struct dsc_src_cfg *c)
     if (!(s->cfg.precision_s > 0)) {
         s->cfg.precision_s = DEFAULT_PRECISION;
     }
-    flt_init(&s->flt, c->filter, c->pps ? MIN_SPREAD_PULSE : MIN_SPREAD_COARSE);
+    flt_init(&s->flt, c->filter,
+             c->pps ? MIN_SPREAD_PULSE : c->ntp ? MIN_SPREAD_NTP : MIN_SPREAD_COARSE);
+    s->interval_ns = NT_NS_PER_S;
+    s->stratum = -1;
+    s->select = RC_SEL_UNUSABLE;
     ppl_init(&s->ppl, c->offset_s, c->width_s);
     s->offset_s = NAN;
     s->latency_s = NAN;
@@ -100,6 +108,22 @@ void dsc_set_pulse_source(struct dsc *d, int idx)
         s->cfg.pps = true;
         s->flt.min_spread_s = MIN_SPREAD_PULSE;
     }
+}
+
+/* How long a source may go without an accepted sample before it is lost: refclocks report
+ * every second; an NTP source every poll, so it is lost after the polls of its reach register. */
+static int64_t lost_ns(const struct dsc_src *s)
+{
+    int64_t lost = DSC_LOST_S * NT_NS_PER_S;
+    if (s->cfg.ntp && NTP_LOST_POLLS * s->interval_ns + NT_NS_PER_S > lost) {
+        lost = NTP_LOST_POLLS * s->interval_ns + NT_NS_PER_S;
+    }
+    return lost;
+}
+
+static int64_t reset_gap_ns(const struct dsc_src *s)
+{
+    return s->cfg.ntp && lost_ns(s) > FILTER_RESET_GAP_NS ? lost_ns(s) : FILTER_RESET_GAP_NS;
 }
 
 static bool near_leap(const struct dsc *d, int64_t t_ns)
@@ -170,17 +194,19 @@ static void follow_jump(struct dsc *d, int idx, double dev)
     }
 }
 
-static void pend(struct dsc_src *s, int64_t mono, double x)
+static void pend(struct dsc_src *s, int64_t mono, double x, double extra_var)
 {
     if (s->pend_n == DSC_PEND) {
         /* A driver reporting faster than the tick: fold into the last slot. */
         int k = DSC_PEND - 1;
         s->pend_t[k] += (mono - s->pend_t[k]) / 2;
         s->pend_x[k] = (s->pend_x[k] + x) / 2;
+        s->pend_v[k] = (s->pend_v[k] + extra_var) / 4;
         return;
     }
     s->pend_t[s->pend_n] = mono;
     s->pend_x[s->pend_n] = x;
+    s->pend_v[s->pend_n] = extra_var;
     s->pend_n++;
 }
 
@@ -197,6 +223,30 @@ const char *rc_verdict_name(enum rc_verdict v)
     case RC_VERDICT_AMBIGUOUS: return "AMBIGUOUS";
     case RC_VERDICT_WRONG_EDGE: return "WRONG_EDGE";
     case RC_VERDICT_NOT_SYNCED: return "NOT_SYNCED";
+    }
+    return "?";
+}
+
+const char *rc_select_name(enum rc_select s)
+{
+    switch (s) {
+    case RC_SEL_UNUSABLE: return "unusable";
+    case RC_SEL_SELECTED: return "selected";
+    case RC_SEL_CANDIDATE: return "candidate";
+    case RC_SEL_FALSETICKER: return "falseticker";
+    case RC_SEL_NOSELECT: return "noselect";
+    case RC_SEL_JUMP: return "jump";
+    case RC_SEL_LOOP: return "loop";
+    }
+    return "?";
+}
+
+const char *rc_kind_name(enum rc_kind k)
+{
+    switch (k) {
+    case RC_KIND_REFCLOCK: return "refclock";
+    case RC_KIND_SERVER: return "server";
+    case RC_KIND_PEER: return "peer";
     }
     return "?";
 }
@@ -249,12 +299,12 @@ void dsc_set_sample_hook(struct dsc *d, void (*fn)(void *arg, const struct rc_sa
 static enum rc_verdict accept(struct dsc *d, int idx, int64_t mono, double x)
 {
     struct dsc_src *s = &d->src[idx];
-    if (s->last_accept_mono == 0 || mono - s->last_accept_mono > DSC_LOST_S * NT_NS_PER_S) {
+    if (s->last_accept_mono == 0 || mono - s->last_accept_mono > lost_ns(s)) {
         s->consecutive = 0;
     }
     /* After a long silence the history says little; a long run of held-off samples is not a
      * silence: the history is what the jump guard compares them with. */
-    if (s->last_seen_mono != 0 && mono - s->last_seen_mono > FILTER_RESET_GAP_NS) {
+    if (s->last_seen_mono != 0 && mono - s->last_seen_mono > reset_gap_ns(s)) {
         flt_reset(&s->flt);
     }
     s->last_seen_mono = mono;
@@ -303,7 +353,8 @@ static enum rc_verdict accept(struct dsc *d, int idx, int64_t mono, double x)
     s->last_accept_mono = mono;
     s->offset_s = x;
     s->got_tick = true;
-    pend(s, mono, x);
+    pend(s, mono, x, s->next_extra_var);
+    s->next_extra_var = 0;
     return r == FLT_SHIFTED ? RC_VERDICT_SHIFT : RC_VERDICT_OK;
 }
 
@@ -345,6 +396,36 @@ void dsc_sample(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns, int64
         measure_latency(d, idx, mono_ns, x);
     }
     report(d, s, mono_ns, local_ns, raw, x, v);
+}
+
+void dsc_ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_ntp_sample *m)
+{
+    struct dsc_src *s = &d->src[idx];
+    int64_t ref_ns = m->local_ns - m->offset_ns;
+    s->stratum = m->stratum;
+    s->loop = m->loop;
+    s->interval_ns = m->interval_ns > 0 ? m->interval_ns : NT_NS_PER_S;
+    if (near_leap(d, ref_ns) || near_leap(d, m->local_ns)) {
+        report(d, s, mono_ns, m->local_ns, nt_to_s(m->offset_ns), NAN, RC_VERDICT_LEAP);
+        return;
+    }
+    s->leap = m->leap;
+    s->leap_midnight = m->leap != CLK_LEAP_NONE ? nt_next_midnight(ref_ns) : 0;
+    s->last_data_mono = mono_ns;
+    double x = nt_to_s(m->offset_ns) - s->cfg.offset_s;
+    /* Queueing delay beyond the best exchange's may sit on either leg: up to half of it is
+     * offset error, so the servo weighs the sample by it (chrony weighs by delay likewise). */
+    s->next_extra_var = m->excess_delay_s * m->excess_delay_s / 4;
+    enum rc_verdict v = accept(d, idx, mono_ns, x);
+    s->next_extra_var = 0;
+    if (accepted(v)) {
+        s->root_delay_s = m->root_delay_s;
+        s->root_disp_s = m->root_disp_s;
+        s->ntp_jitter_s = m->jitter_s;
+        s->ntp_mono = mono_ns;
+        s->addr_refid = m->addr_refid;
+    }
+    report(d, s, mono_ns, m->local_ns, nt_to_s(m->offset_ns), x, v);
 }
 
 void dsc_no_fix(struct dsc *d, int idx, int64_t mono_ns)
@@ -471,9 +552,10 @@ static void publish(struct dsc *d, int64_t mono, int64_t real)
     struct rst_input in = {
         .ever_synced = d->ever_synced,
         .leading = d->selected >= 0 && d->ever_synced,
-        .refid = ls != NULL ? ls->cfg.refid : 0,
-        .root_delay_s = ls != NULL ? ls->cfg.delay_s : 0,
-        .disp_at_update_s = d->disp_at_update_s,
+        .refid = ls == NULL ? 0 : ls->cfg.ntp ? ls->addr_refid : ls->cfg.refid,
+        .stratum = ls != NULL && ls->cfg.ntp ? ls->stratum + 1 : 1,
+        .root_delay_s = ls == NULL ? 0 : ls->cfg.ntp ? ls->root_delay_s : ls->cfg.delay_s,
+        .disp_at_update_s = d->disp_at_update_s + (d->selected >= 0 ? d->disagree_s : 0),
         .update_real_ns = d->update_real,
         .update_mono_ns = d->update_mono,
         .skew_ppm = servo_skew_ppm(&d->servo),
@@ -521,16 +603,98 @@ static bool startup_wait(const struct dsc *d, int sel, int64_t mono)
     return false;
 }
 
-/* Each source's reach, freshness and standing, for the selection. */
-static int select_source(struct dsc *d, int64_t mono)
+/* A source's error bound now (its correctness interval's half width), from what it says of
+ * itself and what its samples show: an NTP source's root distance grown since its sample at
+ * PHI plus its jitter; a refclock's `delay`/2 and `precision` plus its jitter. */
+static double src_distance(const struct dsc_src *s, int64_t mono)
+{
+    double j = flt_jitter(&s->flt);
+    if (!isfinite(j)) {
+        j = s->cfg.pps ? UNKNOWN_JITTER_PULSE : s->cfg.ntp ? s->ntp_jitter_s : UNKNOWN_JITTER_COARSE;
+    }
+    if (s->cfg.ntp) {
+        double age = fmax(nt_to_s(mono - s->ntp_mono), 0);
+        return s->root_delay_s / 2 + s->root_disp_s + RST_MIN_DISP_RATE * age +
+               fmax(j, s->ntp_jitter_s);
+    }
+    double age = fmax(nt_to_s(mono - s->last_accept_mono), 0);
+    return s->cfg.delay_s / 2 + s->cfg.precision_s + j + RST_MIN_DISP_RATE * age;
+}
+
+/* A pulse source locked to coarse source i and usable: the receiver votes once, with it. */
+static int pulse_of(const struct dsc *d, int i, const bool *usable)
+{
+    for (int p = 0; p < d->n_src; p++) {
+        if (usable[p] && d->src[p].cfg.pps && d->src[p].cfg.lock == i) {
+            return p;
+        }
+    }
+    return -1;
+}
+
+/* The NTP source to follow when no reference clock can lead: `prefer` first, then the lowest
+ * stratum, then the smallest error bound; the current one is kept unless another is clearly
+ * (2x) better. A new one is taken only when its bound beats what our own clock can claim
+ * (the holdover's growing distance): between appliances, the one that lost the sky last has
+ * the smaller bound, so one leads and the other follows, never both ways. */
+static int choose_ntp(const struct dsc *d, const bool *ok, const double *dist, int64_t real)
+{
+    int best = -1;
+    for (int i = 0; i < d->n_src; i++) {
+        const struct dsc_src *s = &d->src[i];
+        if (!ok[i] || !s->cfg.ntp) {
+            continue;
+        }
+        const struct dsc_src *b = best >= 0 ? &d->src[best] : NULL;
+        if (b == NULL || s->cfg.prefer > b->cfg.prefer ||
+            (s->cfg.prefer == b->cfg.prefer &&
+             (s->stratum < b->stratum || (s->stratum == b->stratum && dist[i] < dist[best])))) {
+            best = i;
+        }
+    }
+    int cur = d->selected;
+    if (best >= 0 && cur >= 0 && cur != best && ok[cur] && d->src[cur].cfg.ntp &&
+        d->src[cur].cfg.prefer == d->src[best].cfg.prefer &&
+        d->src[cur].stratum == d->src[best].stratum && !(dist[best] < 0.5 * dist[cur])) {
+        return cur;
+    }
+    if (best >= 0 && best != cur && d->ever_synced &&
+        (d->out.mode == RST_TRACKING || d->out.mode == RST_HOLDOVER) &&
+        (cur < 0 || !d->src[cur].cfg.ntp) && !(dist[best] < rst_distance(&d->out.st, real))) {
+        return -1; /* our own holdover is still the better claim */
+    }
+    return best;
+}
+
+static enum rc_select standing(const struct dsc_src *s, bool usable, bool truechimer,
+                               bool leads)
+{
+    if (s->cfg.noselect) {
+        return RC_SEL_NOSELECT;
+    }
+    if (s->jump_suspect) {
+        return RC_SEL_JUMP;
+    }
+    if (s->cfg.ntp && s->loop) {
+        return RC_SEL_LOOP;
+    }
+    if (!usable) {
+        return RC_SEL_UNUSABLE;
+    }
+    return !truechimer ? RC_SEL_FALSETICKER : leads ? RC_SEL_SELECTED : RC_SEL_CANDIDATE;
+}
+
+/* Each source's reach, freshness and standing; the vote; the leader. */
+static int select_source(struct dsc *d, int64_t mono, int64_t real)
 {
     struct sel_cand cand[DSC_MAX_SRC];
+    bool usable[DSC_MAX_SRC], truech[DSC_MAX_SRC];
+    double off[DSC_MAX_SRC], dist[DSC_MAX_SRC];
     for (int i = 0; i < d->n_src; i++) {
         struct dsc_src *s = &d->src[i];
         s->reach = (uint8_t)(s->reach << 1 | (s->got_tick ? 1 : 0));
         s->got_tick = false;
-        bool fresh = s->last_accept_mono != 0 &&
-                     mono - s->last_accept_mono <= DSC_LOST_S * NT_NS_PER_S;
+        bool fresh = s->last_accept_mono != 0 && mono - s->last_accept_mono <= lost_ns(s);
         if (!fresh) {
             s->consecutive = 0;
         }
@@ -540,11 +704,91 @@ static int select_source(struct dsc *d, int64_t mono)
                                     .fresh = fresh,
                                     .suspect = s->jump_suspect,
                                     .consecutive = s->consecutive,
+                                    .need = s->cfg.ntp ? NTP_CONSISTENT_N : 0,
                                     .jitter_s = flt_jitter(&s->flt)};
+        usable[i] = sel_usable(&cand[i]) && !(s->cfg.ntp && (s->loop || s->stratum >= 15)) &&
+                    carried_offset(d, s, mono, &off[i]);
+        dist[i] = usable[i] ? src_distance(s, mono) : NAN;
+        truech[i] = usable[i];
     }
-    int sel = sel_choose(cand, d->n_src, d->selected);
+
+    /* The vote: every usable source once (a receiver's NMEA and PPS are one voter). */
+    struct vote_cand vc[VOTE_MAX];
+    int who[VOTE_MAX], nv = 0;
+    for (int i = 0; i < d->n_src && nv < VOTE_MAX; i++) {
+        if (usable[i] && pulse_of(d, i, usable) < 0) {
+            vc[nv] = (struct vote_cand){.offset_s = off[i], .dist_s = dist[i]};
+            who[nv++] = i;
+        }
+    }
+    bool tc[VOTE_MAX];
+    struct vote_result vr;
+    vote_intersect(vc, nv, tc, &vr);
+    bool no_majority = nv >= 2 && !vr.majority;
+    if (vr.majority) {
+        for (int k = 0; k < nv; k++) {
+            truech[who[k]] = tc[k];
+        }
+        for (int i = 0; i < d->n_src; i++) {
+            int p = usable[i] ? pulse_of(d, i, usable) : -1;
+            if (p >= 0) {
+                truech[i] = truech[p];
+            }
+        }
+    }
+
+    /* A truechimer reference clock leads; else an NTP source, never without a majority. */
+    struct sel_cand refc[DSC_MAX_SRC];
+    bool ok[DSC_MAX_SRC];
+    for (int i = 0; i < d->n_src; i++) {
+        ok[i] = usable[i] && truech[i];
+        refc[i] = cand[i];
+        refc[i].noselect = !ok[i] || d->src[i].cfg.ntp;
+    }
+    int cur = d->selected >= 0 && !d->src[d->selected].cfg.ntp ? d->selected : -1;
+    int sel = sel_choose(refc, d->n_src, cur);
+    if (sel < 0 && !no_majority) {
+        sel = choose_ntp(d, ok, dist, real);
+    }
     if (sel >= 0 && startup_wait(d, sel, mono)) {
         sel = -1;
+    }
+
+    /* Two voters that disagree cannot outvote each other: the receiver keeps leading, but
+     * what we serve claims an error bound that reaches the other's interval. */
+    d->disagree_s = 0;
+    if (no_majority && sel >= 0) {
+        for (int k = 0; k < nv; k++) {
+            int j = who[k];
+            double miss = fabs(off[sel] - off[j]) + dist[j] - dist[sel];
+            if (j != sel && miss > d->disagree_s) {
+                d->disagree_s = miss;
+            }
+        }
+    }
+    if (no_majority != d->no_majority) {
+        if (no_majority) {
+            log_warnx("no majority: the references disagree beyond their error bounds (%.6f s "
+                      "apart); %s", d->disagree_s,
+                      sel >= 0 ? "the receiver keeps leading with a widened error bound"
+                               : "none is followed");
+        } else {
+            log_info("the references agree again");
+        }
+        d->no_majority = no_majority;
+    }
+    for (int i = 0; i < d->n_src; i++) {
+        struct dsc_src *s = &d->src[i];
+        enum rc_select st = standing(s, usable[i], truech[i], i == sel);
+        if (st == RC_SEL_FALSETICKER && s->select != RC_SEL_FALSETICKER) {
+            log_warnx("%s: falseticker: %+.6f s +- %.6f s lies outside the majority's "
+                      "interval [%+.6f, %+.6f] s", s->cfg.name, off[i], dist[i], vr.lo_s,
+                      vr.hi_s);
+        } else if (s->select == RC_SEL_FALSETICKER && st != RC_SEL_FALSETICKER &&
+                   st != RC_SEL_UNUSABLE) {
+            log_info("%s: agrees with the majority again", s->cfg.name);
+        }
+        s->select = st;
     }
     if (sel != d->selected && sel >= 0) {
         log_info("%s: selected", d->src[sel].cfg.name);
@@ -582,7 +826,7 @@ static int64_t discipline(struct dsc *d, int sel, int64_t mono, int64_t real)
         d->phase_reset_step = false;
     }
     for (int k = 0; k < s->pend_n; k++) {
-        servo_measure(&d->servo, s->pend_t[k], s->pend_x[k], var);
+        servo_measure(&d->servo, s->pend_t[k], s->pend_x[k], var + s->pend_v[k]);
     }
     enum servo_action a = servo_update(&d->servo, mono);
     rebase_whole_seconds(d);
@@ -596,7 +840,11 @@ static int64_t discipline(struct dsc *d, int sel, int64_t mono, int64_t real)
     d->update_real = real;
     d->ever_synced = true;
     d->last_selected = sel;
-    d->disp_at_update_s = ldexp(1.0, d->p.precision) + s->cfg.precision_s + sqrt(var) +
+    /* An NTP source's own root dispersion (grown since its sample) stands where a refclock's
+     * configured precision does. */
+    double own = s->cfg.ntp ? s->root_disp_s + RST_MIN_DISP_RATE * fmax(nt_to_s(mono - s->ntp_mono), 0)
+                            : s->cfg.precision_s;
+    d->disp_at_update_s = ldexp(1.0, d->p.precision) + own + sqrt(var) +
                           sqrt(fmax(d->servo.p11, 0));
     if (d->holdover) {
         log_info("%s: reference back, holdover ends", s->cfg.name);
@@ -618,7 +866,7 @@ static void hold_over(struct dsc *d, int64_t mono)
 void dsc_tick(struct dsc *d, int64_t mono, int64_t real)
 {
     d->ticks++;
-    d->selected = select_source(d, mono);
+    d->selected = select_source(d, mono, real);
     if (d->selected >= 0) {
         real = discipline(d, d->selected, mono, real);
     } else {
@@ -658,6 +906,7 @@ void dsc_get_tracking(const struct dsc *d, int64_t mono, int64_t real, struct rc
     t->root_disp_s = st->synced ? rst_distance(st, real) - st->root_delay_s / 2 : NAN;
     t->update_interval_s = d->servo.update_interval_s;
     t->leap = st->synced ? (int)st->leap : RST_LEAP_ALARM;
+    t->no_majority = d->no_majority;
 }
 
 void dsc_get_source(const struct dsc *d, int idx, int64_t mono, struct rc_src_status *out)
@@ -678,6 +927,11 @@ void dsc_get_source(const struct dsc *d, int idx, int64_t mono, struct rc_src_st
     out->est_offset_s = carried_offset(d, s, mono, &x) ? x : NAN;
     out->window = flt_count(&s->flt);
     out->runs = flt_runs(&s->flt);
+    out->select = s->select;
+    out->stratum = s->cfg.ntp ? s->stratum : 0;
+    bool bounded = s->select == RC_SEL_SELECTED || s->select == RC_SEL_CANDIDATE ||
+                   s->select == RC_SEL_FALSETICKER;
+    out->root_distance_s = bounded ? src_distance(s, mono) : NAN;
     for (int c = 0; c < DRV_CNT__COUNT; c++) {
         out->counters[c] += s->counters[c];
     }

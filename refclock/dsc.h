@@ -27,7 +27,7 @@
 #include "refclock/select.h"
 #include "refclock/servo.h"
 
-#define DSC_MAX_SRC 8
+#define DSC_MAX_SRC 16
 #define DSC_PEND 8
 #define DSC_LOST_S 5 /* a source with no accepted sample for this long is lost */
 
@@ -42,6 +42,7 @@ struct dsc_src_cfg {
     double width_s;         /* `width` (pulses) */
     int filter;             /* `filter`: window length, 0: default */
     bool noselect, prefer;
+    bool ntp;               /* an NTP source (`server`, `peer`): samples with an error bound */
 };
 
 struct dsc_params {
@@ -74,6 +75,8 @@ struct dsc_src {
     int pend_n;
     int64_t pend_t[DSC_PEND];
     double pend_x[DSC_PEND];
+    double pend_v[DSC_PEND]; /* a sample's own variance beyond the source's jitter */
+    double next_extra_var;   /* ... for the sample being accepted (NTP: its excess delay) */
     bool got_tick;
     uint8_t reach;
     uint64_t samples;
@@ -83,6 +86,16 @@ struct dsc_src {
     enum clk_leap leap;      /* announced by the receiver */
     int64_t leap_midnight;   /* ... for the end of this UTC day */
     uint64_t counters[DRV_CNT__COUNT];
+    enum rc_select select;   /* what the last selection made of it */
+    /* NTP sources: the last accepted sample's error bound and the source's standing */
+    double root_delay_s;     /* including the exchange's delay */
+    double root_disp_s;      /* at ntp_local_ns */
+    double ntp_jitter_s;
+    int64_t ntp_mono;        /* when its offset held */
+    int64_t interval_ns;     /* its poll interval */
+    int stratum;
+    uint32_t addr_refid;     /* the refid we publish while it leads (its address) */
+    bool loop;               /* it takes its time from us */
 };
 
 struct dsc {
@@ -106,6 +119,9 @@ struct dsc {
     int64_t leap_mono;       /* monotonic time of that midnight, estimated when announced */
     int64_t leap_done_midnight;
     struct rst_output out;   /* the last published state */
+    bool no_majority;        /* the voters disagree and none has a majority */
+    double disagree_s;       /* ... by this much beyond their bounds: added to the served root
+                                dispersion while the receiver keeps leading */
     bool status_sent;
     /* told of every sample and pulse as judged (dsc_set_sample_hook); NULL: none */
     void (*sample_hook)(void *arg, const struct rc_sample_rec *r);
@@ -128,6 +144,9 @@ int dsc_add_source(struct dsc *d, const struct dsc_src_cfg *c);
  * monotonic time mono_ns. leap: what the receiver announces for the end of this UTC day. */
 void dsc_sample(struct dsc *d, int src, int64_t mono_ns, int64_t local_ns, int64_t ref_ns,
                 enum clk_leap leap);
+/* A filtered NTP measurement (drivers/ntpc): the offset, its error bound and the source's
+ * standing; mono_ns is the monotonic time its offset held (s->local_ns on the clock). */
+void dsc_ntp_sample(struct dsc *d, int src, int64_t mono_ns, const struct drv_ntp_sample *s);
 /* Make a source a pulse source (one that reports pulses although its driver does not always:
  * gpsd with its `pps` option): it then ranks above coarse sources and filters at the pulse
  * class's floor. */

@@ -118,6 +118,33 @@ static void host_add_pulse(struct drv_src *d, int64_t local_ns, uint64_t seq)
     }
 }
 
+static void host_add_ntp_sample(struct drv_src *d, const struct drv_ntp_sample *m)
+{
+    struct rc_src *src = src_of(d);
+    int64_t now, mono;
+    bool ok = mono_of(src, m->local_ns, &mono, &now);
+    src->last_data_mono = now;
+    if (ok) {
+        dsc_ntp_sample(&rc.dsc, src->index, mono, m);
+    }
+}
+
+/* What our packets say of us in symmetric mode: the state the server publishes. */
+static void host_get_self(struct drv_src *d, struct ntpc_self *out)
+{
+    (void)d;
+    const struct rst_state *st = &rc.dsc.out.st;
+    *out = (struct ntpc_self){
+        .leap = st->synced ? (int)st->leap : RST_LEAP_ALARM,
+        .stratum = st->synced ? st->stratum : 16,
+        .precision = rc.dsc.p.precision,
+        .root_delay_s = st->root_delay_s,
+        .root_disp_s = st->synced ? rst_distance(st, clk_now(rc.clk)) - st->root_delay_s / 2 : 0,
+        .refid = st->refid,
+        .ref_time_ns = st->ref_time_ns,
+    };
+}
+
 static int host_watch_fd(struct drv_src *d, int fd);
 
 static const struct drv_host host = {
@@ -125,6 +152,8 @@ static const struct drv_host host = {
     .add_pulse = host_add_pulse,
     .set_state = host_set_state,
     .watch_fd = host_watch_fd,
+    .add_ntp_sample = host_add_ntp_sample,
+    .get_self = host_get_self,
 };
 
 /* --- lifecycle ------------------------------------------------------------------------- */
@@ -208,6 +237,12 @@ static void on_readable(int fd, short revents, void *arg)
     }
 }
 
+static int64_t poll_delay(struct rc_src *src)
+{
+    return src->d.drv->poll_delay != NULL ? src->d.drv->poll_delay(&src->d)
+                                          : src->d.drv->poll_interval_ns;
+}
+
 static void on_poll(void *arg)
 {
     struct rc_src *src = arg;
@@ -217,7 +252,7 @@ static void on_poll(void *arg)
         device_lost(src, r);
         return;
     }
-    src->poll_timer = ev_add_timer(src->d.drv->poll_interval_ns, on_poll, src);
+    src->poll_timer = ev_add_timer(poll_delay(src), on_poll, src);
 }
 
 static void open_source(void *arg)
@@ -255,7 +290,7 @@ static void open_source(void *arg)
     src->state = DRV_STATE_OPEN;
     src->last_data_mono = clk_now_mono(rc.clk);
     if (src->d.drv->poll != NULL) {
-        src->poll_timer = ev_add_timer(src->d.drv->poll_interval_ns, on_poll, src);
+        src->poll_timer = ev_add_timer(poll_delay(src), on_poll, src);
     }
 }
 
@@ -340,7 +375,9 @@ static void on_tick(void *arg)
     int64_t real = clk_now(rc.clk);
     for (int i = 0; i < rc.n_src; i++) {
         struct rc_src *s = &rc.src[i];
-        if ((s->state == DRV_STATE_OPEN || s->state == DRV_STATE_OK ||
+        /* NTP sources report once a poll and say themselves when they are unreachable. */
+        if (!s->d.drv->ntp &&
+            (s->state == DRV_STATE_OPEN || s->state == DRV_STATE_OK ||
              s->state == DRV_STATE_NO_FIX) &&
             mono - s->last_data_mono > NO_DATA_NS) {
             s->state = DRV_STATE_NO_DATA;
@@ -412,7 +449,12 @@ static struct dsc_src_cfg core_cfg(const struct rc_source_cfg *c, const char *na
         .filter = c->filter,
         .noselect = c->noselect,
         .prefer = c->prefer,
+        .ntp = c->driver->ntp,
     };
+    if (dc.ntp) {
+        dc.refid = 0; /* its address, known once resolved (drv_ntp_sample.addr_refid) */
+        dc.precision_s = 0;
+    }
     snprintf(dc.name, sizeof(dc.name), "%s", name);
     return dc;
 }
@@ -428,7 +470,7 @@ static int add_source(const struct rc_source_cfg *c, int64_t pivot_ns)
     memset(s, 0, sizeof(*s));
     s->d = (struct drv_src){.drv = c->driver, .host = &host, .param = c->param,
                             .opts = c->opts, .n_opts = c->n_opts, .clk = rc.clk,
-                            .pivot_ns = pivot_ns};
+                            .keys = rc.p->keys, .pivot_ns = pivot_ns};
     snprintf(s->d.name, sizeof(s->d.name), "%s%d", c->driver->name, k);
     s->cfg = c;
     s->fd = -1;
@@ -551,7 +593,9 @@ size_t rc_get_sources(struct rc_src_status *out, size_t max)
         memset(o, 0, sizeof(*o));
         snprintf(o->name, sizeof(o->name), "%s", s->d.name);
         snprintf(o->driver, sizeof(o->driver), "%s", s->d.drv->name);
-        snprintf(o->param, sizeof(o->param), "%s", s->cfg->param);
+        const char *port = s->d.drv->ntp ? drv_option(&s->d, "port") : NULL;
+        snprintf(o->param, sizeof(o->param), port != NULL ? "%s:%s" : "%s", s->cfg->param,
+                 port != NULL ? port : "");
         snprintf(o->refid, sizeof(o->refid), "%s", s->cfg->refid);
         o->state = s->state;
         memcpy(o->counters, s->d.counters, sizeof(o->counters));
@@ -561,6 +605,22 @@ size_t rc_get_sources(struct rc_src_status *out, size_t max)
             o->retry_in_s = fmax(nt_to_s(s->retry_at_mono - clk_now_mono(rc.clk)), 0);
         }
         dsc_get_source(&rc.dsc, s->index, clk_now_mono(rc.clk), o);
+        o->kind = !s->d.drv->ntp ? RC_KIND_REFCLOCK
+                  : s->d.drv->name[0] == 'p' ? RC_KIND_PEER : RC_KIND_SERVER;
+        o->poll = 0;
+        o->delay_s = NAN;
+        o->remote_refid = 0;
+        if (s->d.drv->ntp_status != NULL && s->is_open) {
+            struct drv_ntp_status ns;
+            s->d.drv->ntp_status(&s->d, &ns);
+            o->poll = ns.poll;
+            o->delay_s = ns.delay_s;
+            o->remote_refid = ns.refid;
+            if (o->stratum < 0 && ns.stratum > 0) {
+                o->stratum = ns.stratum;
+            }
+            o->reach = ns.reach; /* the protocol's register: one bit per request */
+        }
     }
     return (size_t)rc.n_src;
 }

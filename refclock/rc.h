@@ -21,10 +21,10 @@
 #include "drivers/drv.h"
 #include "refclock/status.h"
 
-#define RC_MAX_SOURCES 8
+#define RC_MAX_SOURCES 16
 #define RC_MAX_DRV_OPTS 16
 
-/* One `refclock` line. */
+/* One `refclock` line, or a `server` / `peer` line (an NTP source: driver->ntp). */
 struct rc_source_cfg {
     int line;                        /* in the configuration file, for messages */
     const struct drv_driver *driver;
@@ -68,6 +68,8 @@ struct rc_params {
     char leapseclist[PATH_MAX];
     char dumpdir[PATH_MAX];          /* where the last valid time is persisted */
     int64_t mindate_ns;              /* `mindate`: rollover pivot floor, 0 = none */
+    const struct keytab *keys;       /* `keyfile`, for NTP sources' `key N` (set by the daemon
+                                        once loaded; NULL: none) */
 };
 void rc_params_defaults(struct rc_params *p);
 

@@ -130,7 +130,8 @@ void rc_source_defaults(struct rc_source_cfg *c, const struct drv_driver *driver
 {
     memset(c, 0, sizeof(*c));
     c->driver = driver;
-    snprintf(c->refid, sizeof(c->refid), "%s", driver->pulses ? "PPS" : "GPS");
+    /* An NTP source is named by its address (the refid published while it leads). */
+    snprintf(c->refid, sizeof(c->refid), "%s", driver->ntp ? "" : driver->pulses ? "PPS" : "GPS");
 }
 
 void rc_params_defaults(struct rc_params *p)

@@ -37,7 +37,7 @@ void rst_compute(const struct rst_input *in, struct rst_output *out)
     if (in->ever_synced && (in->leading || age <= in->maxholdover_s)) {
         out->mode = in->leading ? RST_TRACKING : RST_HOLDOVER;
         st->synced = true;
-        st->stratum = 1;
+        st->stratum = (uint8_t)(in->stratum >= 1 && in->stratum <= 15 ? in->stratum : 1);
         st->refid = in->refid;
         st->ref_time_ns = in->update_real_ns;
         st->root_delay_s = in->root_delay_s;

@@ -63,6 +63,8 @@ struct rst_input {
     bool ever_synced;           /* a real reference has disciplined the clock */
     bool leading;               /* a reference leads right now */
     uint32_t refid;             /* of the leading (or last leading) reference */
+    int stratum;                /* ours while it leads: 1 for a refclock, an NTP source's + 1
+                                   (0 is taken as 1) */
     double root_delay_s;        /* its `delay` */
     double disp_at_update_s;    /* dispersion at the last update */
     int64_t update_real_ns;     /* clock time of the last update */

@@ -45,7 +45,8 @@ enum sel_verdict sel_jump_check(struct sel_jump *j, int64_t mono_ns, double devi
 
 bool sel_usable(const struct sel_cand *c)
 {
-    return !c->noselect && c->fresh && !c->suspect && c->consecutive >= SEL_CONSISTENT_N;
+    return !c->noselect && c->fresh && !c->suspect &&
+           c->consecutive >= (c->need > 0 ? c->need : SEL_CONSISTENT_N);
 }
 
 static int rank(const struct sel_cand *c)

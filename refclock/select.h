@@ -45,6 +45,7 @@ struct sel_cand {
     bool fresh;        /* an accepted sample recently */
     bool suspect;      /* held off by the jump guard */
     int consecutive;   /* accepted samples since it (re)appeared */
+    int need;          /* ... needed before it may lead; 0: SEL_CONSISTENT_N */
     double jitter_s;   /* NaN when unknown */
 };
 

@@ -11,6 +11,22 @@
 
 #include "drivers/drv.h"
 
+/* What the selection made of a source (chronyc's state column). */
+enum rc_select {
+    RC_SEL_UNUSABLE = 0, /* no recent valid samples, or still qualifying */
+    RC_SEL_SELECTED,     /* leads */
+    RC_SEL_CANDIDATE,    /* a truechimer that could lead */
+    RC_SEL_FALSETICKER,  /* outside the majority's interval */
+    RC_SEL_NOSELECT,     /* `noselect` */
+    RC_SEL_JUMP,         /* held off by the jump guard */
+    RC_SEL_LOOP,         /* an NTP source that takes its time from us */
+};
+/* One lower-case word ("selected", "falseticker"): a stable JSON value. */
+const char *rc_select_name(enum rc_select s);
+
+enum rc_kind { RC_KIND_REFCLOCK = 0, RC_KIND_SERVER, RC_KIND_PEER };
+const char *rc_kind_name(enum rc_kind k);
+
 struct rc_src_status {
     char name[16];         /* nmea0 */
     char driver[16];
@@ -33,6 +49,13 @@ struct rc_src_status {
     int window;            /* samples held in the filter's window */
     int runs;              /* runs of same-sign residuals in the window (chrony's Nr): about
                               window/2 + 1 for white noise, few when the line does not fit */
+    enum rc_kind kind;
+    enum rc_select select;
+    int stratum;           /* refclocks 0; NTP: the source's, -1 while unknown */
+    int poll;              /* NTP: log2 s of the request interval; refclocks 0 */
+    uint32_t remote_refid; /* NTP: the source's own reference ID (0: unknown) */
+    double delay_s;        /* NTP: round trip of the chosen exchange, NaN otherwise */
+    double root_distance_s;/* the error bound the selection used, NaN when unusable */
 };
 
 /* What the discipline made of one sample or pulse (the `refclocks` statistics log). */
@@ -80,6 +103,7 @@ struct rc_tracking {
     double root_disp_s;       /* at the time of the call */
     double update_interval_s;
     int leap;                 /* enum rst_leap */
+    bool no_majority;         /* the voters disagree and none has a majority */
 };
 
 #endif

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "refclock/refstate.h"
-#include "server/keys.h"
+#include "common/keys.h"
 #include "server/nts_cookie.h"
 
 /* Why a request was dropped (counted per reason in serverstats). */

@@ -14,7 +14,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/net_tstamp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -29,6 +28,7 @@
 #include "common/ev.h"
 #include "common/log.h"
 #include "common/ntime.h"
+#include "common/sockts.h"
 #include "server/acl.h"
 #include "server/clientlog.h"
 #include "server/nts_keys.h"
@@ -131,10 +131,8 @@ static int open_socket(const struct sockaddr *sa, socklen_t len, bool reuseport,
             setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
         }
     }
-    int ts_flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
-    if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &ts_flags, sizeof(ts_flags)) < 0) {
-        log_warn("udp: SO_TIMESTAMPING refused on %s, using SO_TIMESTAMPNS", name);
-        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+    if (!sockts_enable(fd, false)) {
+        log_warn("udp: no kernel receive timestamps on %s: the clock is read instead", name);
     }
     if (bind(fd, sa, len) < 0) {
         int e = errno;
@@ -289,28 +287,6 @@ static void worker_random(void *arg, uint8_t *buf, size_t len)
     }
 }
 
-/* The kernel's receive timestamp of a message, or -1. */
-static int64_t rx_timestamp(struct msghdr *mh)
-{
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-        if (c->cmsg_level != SOL_SOCKET) {
-            continue;
-        }
-        if (c->cmsg_type == SCM_TIMESTAMPING) {
-            struct timespec ts[3];
-            memcpy(ts, CMSG_DATA(c), sizeof(ts));
-            if (ts[0].tv_sec != 0 || ts[0].tv_nsec != 0) {
-                return nt_from_timespec(ts[0]);
-            }
-        } else if (c->cmsg_type == SCM_TIMESTAMPNS) {
-            struct timespec ts;
-            memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-            return nt_from_timespec(ts);
-        }
-    }
-    return -1;
-}
-
 /* Copy the request's destination address into the reply's control data, so a wildcard socket
  * answers from the address the client asked. Returns the control length. */
 static size_t reply_pktinfo(struct msghdr *rx, uint8_t *buf)
@@ -373,7 +349,7 @@ static void handle_one(struct worker *w, struct usock *s, struct msghdr *mh, siz
         }
         COUNT(w, kod_sent);
     } else {
-        int64_t sys_rx = rx_timestamp(mh);
+        int64_t sys_rx = sockts_rx(mh);
         int64_t rx_ns = sys_rx >= 0 ? clk_from_sys(udp.clk, sys_rx) : fallback_rx_ns;
         enum srv_drop why;
         w->auth.cookies = udp.nts ? ntsk_get(&w->nts_cache) : NULL;

@@ -142,7 +142,7 @@ static void test_lifecycle(void)
     step();
     EXPECT(EVENT_START);
     CHECK(ev[0].severity == EVENT_INFO && ev[0].seq == 0 && ev[0].stratum == 16);
-    CHECK(strstr(ev[0].message, "2 reference clocks: nmea0, pps0") != NULL);
+    CHECK(strstr(ev[0].message, "2 sources: nmea0, pps0") != NULL);
     CHECK_INT(ev[0].time_ns, BASE_NS + NT_NS_PER_S);
     step();
     EXPECT_NONE();

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "server/keys.h"
+#include "common/keys.h"
 #include "server/srv.h"
 
 static int parse(const char *text, struct keytab *t, char *err, size_t cap)

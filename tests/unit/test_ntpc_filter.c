@@ -69,11 +69,10 @@ static void test_dispersion_and_jitter(void)
     struct ntpc_filter f;
     struct ntpc_filtered o;
     ntpc_filter_reset(&f);
-    /* One sample: epsilon = disp/2 + 7 empty stages at MAXDISP weighted 1/4 .. 1/256. */
+    /* One sample: epsilon is its dispersion (empty stages do not count). */
     struct ntpc_sample s = smp(0, 0, NT_NS_PER_MS);
     CHECK(ntpc_filter_add(&f, &s, s.local_ns, &o));
-    double empty = 16.0 * (0.5 - 1.0 / 256);
-    CHECK_NEAR(o.disp_s, 0.5e-6 + empty, 1e-12);
+    CHECK_NEAR(o.disp_s, 1e-6, 1e-12);
     CHECK_NEAR(o.jitter_s, 1e-6, 1e-15); /* floored at the sample's dispersion */
     /* Offsets 0, +2 us, -2 us, +2 us (delays rising): jitter sqrt((4+4+4)/3) us = 2 us. */
     ntpc_filter_reset(&f);
@@ -88,7 +87,7 @@ static void test_dispersion_and_jitter(void)
     ntpc_filter_reset(&f);
     s = smp(0, 0, NT_NS_PER_MS);
     CHECK(ntpc_filter_add(&f, &s, s.local_ns + 1000 * NT_NS_PER_S, &o));
-    CHECK_NEAR(o.disp_s, 0.5 * (1e-6 + 0.015) + empty, 1e-9);
+    CHECK_NEAR(o.disp_s, 1e-6 + 0.015, 1e-9);
 }
 
 static void test_popcorn(void)

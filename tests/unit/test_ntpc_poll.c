@@ -140,8 +140,8 @@ static void test_kod(void)
 static void test_clamp(void)
 {
     struct ntpc_poll p;
-    ntpc_poll_start(&p, 1, 30, false, 0);
-    CHECK_INT(p.minpoll, 4);
+    ntpc_poll_start(&p, -3, 30, false, 0);
+    CHECK_INT(p.minpoll, 0);
     CHECK_INT(p.maxpoll, 17);
     ntpc_poll_start(&p, 12, 8, false, 0);
     CHECK_INT(p.minpoll, 12);

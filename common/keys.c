@@ -5,7 +5,7 @@
  * AES types are CMAC (RFC 8573, RFC 4493). Both are precomputed at load time up to the
  * packet, so a MAC costs one stack copy of the state plus the packet's blocks.
  */
-#include "server/keys.h"
+#include "common/keys.h"
 
 #include <errno.h>
 #include <nettle/memops.h>
