@@ -34,6 +34,8 @@
 #   JUDGE_SPOOF_NET=normal       spoof part: network
 #   JUDGE_RAMP_START=30000       spoof part: second the ramp starts (default: 3/10 of the length)
 #   JUDGE_RAMP_RATE=1e-7         spoof part: ramp slope (s/s; 1e-7 = 0.1 ppm, 1 ms in 10,000 s)
+#   JUDGE_GPSNTPD_SHM_OPTS=      spoof part: more options on gpsntpd's refclock line, e.g.
+#                                "precision 1e-6" (the default 1 ms makes every bound 1 ms)
 #   JUDGE_JOBS=1                 runs in parallel
 #   JUDGE_KEEP=DIR               keep every run's logs and configs in DIR
 #   JUDGE_GPSNTPD_ARGS=-v        more options for gpsntpd (-v: debug log)
@@ -118,7 +120,8 @@ chronyd_common() { # dir node
     echo "log tracking measurements statistics"
 }
 
-gpsntpd_common() { # dir node
+gpsntpd_common() { # dir node (logfile: the messages stamped with simulated time)
+    echo "logfile $1/log$2/gpsntpd.log"
     echo "driftfile $1/node$2.drift"
     echo "pidfile $1/node$2.pid"
     echo "logdir $1/log$2"
@@ -209,7 +212,7 @@ run_spoof() { # appliance variant seed
             "$1"_common "$d" $a
             echo "allow"
             if [ "$1" = gpsntpd ]; then
-                echo "refclock shm 0 refid GPS"
+                echo "refclock shm 0 refid GPS ${JUDGE_GPSNTPD_SHM_OPTS:-}"
                 echo "peer 192.168.123.$other iburst $poll"
                 [ $n -eq 4 ] && echo "server 192.168.123.4 iburst $poll"
             else
@@ -263,7 +266,7 @@ rev=${JUDGE_CLKNETSIM_REV:-$(git -C "$CLKNETSIM_DIR" rev-parse --short=12 HEAD 2
     echo '(commit unknown)')}
 echo "judge: clknetsim $rev, $length s per run, statistics from $reset s, seeds: $seeds"
 echo "judge: gpsntpd $("$gpsntpd" -V | cut -d' ' -f2-), $("$chronyd" -v | head -1)"
-echo "judge: every association polls with \"$poll\""
+echo "judge: every association polls with \"$poll\"; gpsntpd's refclock options: \"${JUDGE_GPSNTPD_SHM_OPTS:-}\""
 n=0
 for r in $runs; do
     IFS=: read -r part who var seed <<EOF
