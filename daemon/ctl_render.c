@@ -262,10 +262,10 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
         fprintf(out, "}\n");
         return;
     }
-    fprintf(out, "MS Name    Driver Refid State        St Poll Reach Samples LastRx   Offset   Jitter"
-                 "    Error Latency  Device\n");
+    fprintf(out, "MS Name    Driver Refid           State        St Poll Reach Samples LastRx   "
+                 "Offset   Jitter    Error Latency  Device\n");
     fprintf(out, "=================================================================="
-                 "==============================================\n");
+                 "========================================================\n");
     for (size_t i = 0; i < n; i++) {
         const struct rc_src_status *x = &s[i];
         char age[16], off[16], jit[16], lat[16], err[16], st[8], poll[8];
@@ -282,7 +282,7 @@ void ctl_render_sources(FILE *out, const struct rc_src_status *s, size_t n, bool
         } else {
             snprintf(refid, sizeof(refid), "%s", x->refid);
         }
-        fprintf(out, "%c%c %-7s %-6s %-5s %-12s %2s %4s %5o %7llu %6s %8s %8s %8s %7s  %s\n",
+        fprintf(out, "%c%c %-7s %-6s %-15s %-12s %2s %4s %5o %7llu %6s %8s %8s %8s %7s  %s\n",
                 kind_mark(x->kind), select_mark(x->select), x->name, x->driver, refid,
                 drv_state_name(x->state), st, poll, x->reach, (unsigned long long)x->samples,
                 age, off, jit, err, lat, x->param);

@@ -215,7 +215,10 @@ static void emit_state(struct out *o, const struct rc_src_status *s, int old, in
              s->param);
     } else if (now == S_NO_FIX) {
         emit(o, EVENT_NO_FIX, EVENT_WARNING, s->name,
-             "%s: the receiver has no valid fix (antenna, sky view?)", s->name);
+             s->kind == RC_KIND_REFCLOCK
+                 ? "%s: the receiver has no valid fix (antenna, sky view?)"
+                 : "%s: the server says it is unsynchronized (leap alarm or stratum 16)",
+             s->name);
     } else if (old != S_LOST) {
         emit(o, EVENT_SOURCE_OK, EVENT_INFO, s->name, "%s: valid %s again", s->name,
              s->pulses ? "pulses" : "data");
@@ -251,8 +254,9 @@ static void emit_majority(struct out *o, int none)
 {
     if (none) {
         emit(o, EVENT_NO_MAJORITY, EVENT_WARNING, "",
-             "the sources disagree beyond their error bounds and none has a majority: the "
-             "served error bound is widened to cover them (add a third source to outvote one)");
+             "the sources disagree beyond their error bounds and none has a majority: a "
+             "receiver keeps leading with its served error bound widened to cover the others, "
+             "NTP sources alone are not followed (a third source would outvote one)");
     } else {
         emit(o, EVENT_MAJORITY, EVENT_INFO, "", "the sources agree again");
     }

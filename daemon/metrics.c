@@ -174,6 +174,10 @@ static void render_system(FILE *out, const struct met_snapshot *s)
     f = family(out, "gpsntpd_holdover_seconds", "gauge",
                "How long the server has been in holdover (0 when it is not).");
     gauge(&f, NULL, s->holdover_s);
+    f = family(out, "gpsntpd_no_majority", "gauge",
+               "1 while the sources disagree beyond their error bounds and none has a majority "
+               "(the served error bound is widened to cover them).");
+    gauge(&f, NULL, t->no_majority);
 
     struct {
         const char *name, *help;
@@ -233,6 +237,16 @@ static double get_jitter(const struct rc_src_status *x) { return x->jitter_s; }
 static double get_latency(const struct rc_src_status *x) { return x->latency_s; }
 static double get_reach(const struct rc_src_status *x) { return x->reach; }
 static double get_selected(const struct rc_src_status *x) { return x->selected; }
+static double get_stratum(const struct rc_src_status *x)
+{
+    return x->stratum >= 0 ? x->stratum : NAN;
+}
+static double get_poll(const struct rc_src_status *x)
+{
+    return x->kind != RC_KIND_REFCLOCK ? ldexp(1.0, x->poll) : NAN;
+}
+static double get_delay(const struct rc_src_status *x) { return x->delay_s; }
+static double get_distance(const struct rc_src_status *x) { return x->root_distance_s; }
 static double get_age(const struct rc_src_status *x)
 {
     return x->last_sample_age_ns < 0 ? NAN : nt_to_s(x->last_sample_age_ns);
@@ -241,13 +255,14 @@ static double get_age(const struct rc_src_status *x)
 /* Counters that are not rejections: they have their own families. */
 static bool is_rejection(int c)
 {
-    return c != DRV_CNT_MISSED_PULSE && c != DRV_CNT_RECONNECT;
+    return c != DRV_CNT_MISSED_PULSE && c != DRV_CNT_RECONNECT && c != DRV_CNT_KOD;
 }
 
 static void render_sources(FILE *out, const struct met_snapshot *s)
 {
     struct family f = family(out, "gpsntpd_source_info", "gauge",
-                             "A reference clock (always 1): its driver, reference ID and device.");
+                             "A source (always 1): its driver (ntp, peer for NTP sources), "
+                             "reference ID and device (address).");
     for (size_t i = 0; i < s->n_sources; i++) {
         const struct rc_src_status *x = &s->sources[i];
         gauge(&f, (const char *const[]){"source", x->name, "driver", x->driver, "refid", x->refid,
@@ -281,6 +296,36 @@ static void render_sources(FILE *out, const struct met_snapshot *s)
                   get_latency);
     source_gauges(out, s, "gpsntpd_source_last_sample_age_seconds",
                   "How long ago the source's last sample was accepted.", get_age);
+    source_gauges(out, s, "gpsntpd_source_stratum",
+                  "The source's stratum: 0 for a reference clock, the server's for an NTP source.",
+                  get_stratum);
+    source_gauges(out, s, "gpsntpd_source_poll_seconds",
+                  "An NTP source's request interval.", get_poll);
+    source_gauges(out, s, "gpsntpd_source_delay_seconds",
+                  "An NTP source's round-trip delay (the last exchange).", get_delay);
+    source_gauges(out, s, "gpsntpd_source_root_distance_seconds",
+                  "The error bound the selection gives the source (its correctness interval's "
+                  "half width).", get_distance);
+    static const enum rc_select verdicts[] = {RC_SEL_SELECTED, RC_SEL_CANDIDATE,
+                                              RC_SEL_FALSETICKER, RC_SEL_UNUSABLE,
+                                              RC_SEL_NOSELECT, RC_SEL_JUMP, RC_SEL_LOOP};
+    f = family(out, "gpsntpd_source_selection", "gauge",
+               "1 for what the selection made of the source, 0 for the others: selected, "
+               "candidate, falseticker (outside the majority's interval), unusable, noselect, "
+               "jump (held off by the jump guard), loop (an NTP source that follows us).");
+    for (size_t i = 0; i < s->n_sources; i++) {
+        for (size_t k = 0; k < sizeof(verdicts) / sizeof(verdicts[0]); k++) {
+            gauge(&f, (const char *const[]){"source", s->sources[i].name, "verdict",
+                                            rc_select_name(verdicts[k]), NULL},
+                  s->sources[i].select == verdicts[k]);
+        }
+    }
+    f = family(out, "gpsntpd_source_kod_total", "counter",
+               "Kiss-o'-death packets an NTP source sent us (RATE, DENY, RSTR, others).");
+    for (size_t i = 0; i < s->n_sources; i++) {
+        counter(&f, (const char *const[]){"source", s->sources[i].name, NULL},
+                s->sources[i].counters[DRV_CNT_KOD]);
+    }
 
     f = family(out, "gpsntpd_source_samples_total", "counter",
                "Samples accepted (pulses locked, for a pulse source).");
@@ -290,7 +335,8 @@ static void render_sources(FILE *out, const struct met_snapshot *s)
     }
     f = family(out, "gpsntpd_source_rejected_total", "counter",
                "Input rejected, by reason: bad_checksum, bad_format, bad_length, no_fix, "
-               "stale, torn, pulse_rejected, outlier (filter), jump (jump guard).");
+               "stale, torn, pulse_rejected, outlier (filter), jump (jump guard), bad_reply "
+               "(an NTP reply failing the protocol checks).");
     for (size_t i = 0; i < s->n_sources; i++) {
         for (int c = 0; c < DRV_CNT__COUNT; c++) {
             if (is_rejection(c)) {

@@ -91,6 +91,13 @@ static void on_tick(void *arg, int64_t mono_ns, int64_t real_ns)
 static void on_sample(void *arg, const struct rc_sample_rec *r)
 {
     (void)arg;
+    if (r->ntp != NULL) {
+        FILE *f = statlog_file(STATLOG_MEASUREMENTS);
+        if (f != NULL) {
+            statlog_measurement_line(f, r);
+        }
+        return;
+    }
     FILE *f = statlog_file(STATLOG_REFCLOCKS);
     if (f != NULL) {
         statlog_refclock_line(f, r);
@@ -119,7 +126,10 @@ int mon_start(const struct cfg *cfg, struct clk *clk)
      * stays exactly as it is. */
     struct rc_observer obs = {
         .tick = on_tick,
-        .sample = (cfg->logmask & STATLOG_BIT(STATLOG_REFCLOCKS)) != 0 ? on_sample : NULL,
+        .sample = (cfg->logmask &
+                   (STATLOG_BIT(STATLOG_REFCLOCKS) | STATLOG_BIT(STATLOG_MEASUREMENTS))) != 0
+                      ? on_sample
+                      : NULL,
     };
     rc_set_observer(&obs);
     return 0;

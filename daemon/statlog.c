@@ -117,6 +117,23 @@ void statlog_refclock_line(FILE *out, const struct rc_sample_rec *r)
     fprintf(out, " %s\n", rc_verdict_name(r->verdict));
 }
 
+/* chrony's measurements log, as far as the columns mean the same here: leap, stratum, offset
+ * (local - source), the exchange's delay and dispersion, the source's root delay and
+ * dispersion, its reference ID, and what the discipline made of it. */
+void statlog_measurement_line(FILE *out, const struct rc_sample_rec *r)
+{
+    const struct drv_ntp_sample *m = r->ntp;
+    static const char leap[] = {'N', '+', '-'};
+    put_date(out, r->local_ns, false);
+    fprintf(out, " %-15s %c %2d", r->source, leap[m->leap <= CLK_LEAP_DELETE ? m->leap : 0],
+            m->stratum);
+    put_e(out, r->raw_offset_s);
+    put_e(out, m->delay_s);
+    put_e(out, m->root_disp_s);
+    put_e(out, m->root_delay_s);
+    fprintf(out, " %08X %s\n", (unsigned)m->refid, rc_verdict_name(r->verdict));
+}
+
 void statlog_banner(FILE *out, enum statlog_kind k)
 {
     char head[256];
@@ -138,8 +155,9 @@ void statlog_banner(FILE *out, enum statlog_kind k)
                  "Status");
         break;
     default:
-        snprintf(head, sizeof(head), "%-19s %-15s %s %2s %*s %*s %*s", "   Date (UTC) Time",
-                 "Address", "L", "St", E_WIDTH, "Offset", E_WIDTH, "Delay", E_WIDTH, "Disp");
+        snprintf(head, sizeof(head), "%-19s %-15s %s %2s %*s %*s %*s %*s %-8s %s",
+                 "   Date (UTC) Time", "Source", "L", "St", E_WIDTH, "Offset", E_WIDTH,
+                 "Peer del.", E_WIDTH, "Root disp.", E_WIDTH, "Root del.", "Refid", "Status");
         break;
     }
     size_t width = strlen(head);
@@ -152,10 +170,6 @@ void statlog_banner(FILE *out, enum statlog_kind k)
             fputc('=', out);
         }
         fputc('\n', out);
-    }
-    if (k == STATLOG_MEASUREMENTS) {
-        fprintf(out, "# gpsntpd has no NTP sources (reference clocks only): this file fills "
-                     "when it has\n");
     }
 }
 

@@ -50,6 +50,8 @@ void statlog_banner(FILE *out, enum statlog_kind k);
 void statlog_tracking_line(FILE *out, int64_t time_ns, const struct rc_tracking *t);
 void statlog_statistics_line(FILE *out, int64_t time_ns, const struct rc_src_status *s);
 void statlog_refclock_line(FILE *out, const struct rc_sample_rec *r);
+/* One NTP source's measurement (r->ntp != NULL), for the measurements log. */
+void statlog_measurement_line(FILE *out, const struct rc_sample_rec *r);
 
 /* Open the files of the kinds in mask (STATLOG_BIT) in dir. 0, or -errno with the file
  * named in the log. */

@@ -360,7 +360,10 @@ static void read_tx_stamps(struct drv_src *src)
     while (sockts_read_tx(c->fd, &sys, &id) == 1) {
         for (int i = 0; i < 2; i++) {
             if (c->tx_field[i] != 0 && c->tx_id[i] == id) {
-                ntpc_set_tx_time(&c->assoc, c->tx_field[i], clk_from_sys(drv_clock(src), sys));
+                int64_t t = clk_from_sys(drv_clock(src), sys);
+                log_debug("%s: kernel transmit stamp %+.0f ns after our reading", drv_name(src),
+                          (double)(t - c->assoc.tx_ns));
+                ntpc_set_tx_time(&c->assoc, c->tx_field[i], t);
             }
         }
     }
@@ -507,6 +510,9 @@ static void on_packet(struct drv_src *src, const uint8_t *pkt, size_t len, int64
     enum ntpc_result r = ntpc_process(&c->assoc, pkt, len, rx, &m, &kiss);
     switch (r) {
     case NTPC_OK:
+        log_debug("%s: %s reply: offset %+.9f s, delay %.9f s", drv_name(src),
+                  m.interleaved ? "interleaved" : "basic", -nt_to_s(m.offset_ns),
+                  nt_to_s(m.delay_ns));
         ntpc_poll_answered(&c->poll);
         drv_set_state(src, DRV_STATE_OK);
         on_sample(src, &m, clk_now(drv_clock(src)));
@@ -522,6 +528,13 @@ static void on_packet(struct drv_src *src, const uint8_t *pkt, size_t len, int64
             log_info("%s: %s asks us to poll less often (RATE): poll 2^%d s", drv_name(src),
                      c->host, c->poll.poll);
         }
+        return;
+    case NTPC_REJ_UNSYNC:
+        /* A valid answer: the server has no time to give. Not a bad reply; the source is
+         * unusable now rather than after 8 polls. */
+        ntpc_poll_answered(&c->poll);
+        drv_set_state(src, DRV_STATE_NO_FIX);
+        log_debug("%s: %s is unsynchronized", drv_name(src), c->host);
         return;
     default:
         drv_count(src, DRV_CNT_BAD_REPLY);

@@ -32,6 +32,7 @@
 #define MIN_SPREAD_COARSE 20e-3
 #define MIN_SPREAD_NTP 100e-6   /* the NTP filter has already taken the least-delayed exchange */
 #define NTP_CONSISTENT_N 2      /* an iburst gives a few samples in seconds: two agreeing do */
+#define VOTED_OUT_DOUBT_PPM 10 /* a spoofer's drag; a crystal's own error is known better */
 #define NTP_LOST_POLLS 8        /* as the reachability register: 8 polls without a sample */
 #define DEFAULT_PRECISION 1e-8
 #define UNKNOWN_JITTER_PULSE 1e-6
@@ -270,7 +271,7 @@ static void report(const struct dsc *d, const struct dsc_src *s, int64_t mono, i
     }
     struct rc_sample_rec r = {.source = s->cfg.name, .pulse = s->cfg.pps, .local_ns = local_ns,
                               .raw_offset_s = raw_s, .offset_s = x, .filtered_s = filtered,
-                              .verdict = v};
+                              .verdict = v, .ntp = s->cfg.ntp ? d->ntp_in : NULL};
     d->sample_hook(d->sample_hook_arg, &r);
 }
 
@@ -398,7 +399,16 @@ void dsc_sample(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns, int64
     report(d, s, mono_ns, local_ns, raw, x, v);
 }
 
+static void ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_ntp_sample *m);
+
 void dsc_ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_ntp_sample *m)
+{
+    d->ntp_in = m;
+    ntp_sample(d, idx, mono_ns, m);
+    d->ntp_in = NULL;
+}
+
+static void ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_ntp_sample *m)
 {
     struct dsc_src *s = &d->src[idx];
     int64_t ref_ns = m->local_ns - m->offset_ns;
@@ -430,7 +440,14 @@ void dsc_ntp_sample(struct dsc *d, int idx, int64_t mono_ns, const struct drv_nt
 
 void dsc_no_fix(struct dsc *d, int idx, int64_t mono_ns)
 {
-    d->src[idx].last_nofix_mono = mono_ns;
+    struct dsc_src *s = &d->src[idx];
+    s->last_nofix_mono = mono_ns;
+    if (s->cfg.ntp) {
+        /* An NTP source that says it is unsynchronized has no time to give from now on, not
+         * after 8 polls of silence. */
+        s->last_accept_mono = 0;
+        s->consecutive = 0;
+    }
 }
 
 void dsc_pulse(struct dsc *d, int idx, int64_t mono_ns, int64_t local_ns)
@@ -555,7 +572,11 @@ static void publish(struct dsc *d, int64_t mono, int64_t real)
         .refid = ls == NULL ? 0 : ls->cfg.ntp ? ls->addr_refid : ls->cfg.refid,
         .stratum = ls != NULL && ls->cfg.ntp ? ls->stratum + 1 : 1,
         .root_delay_s = ls == NULL ? 0 : ls->cfg.ntp ? ls->root_delay_s : ls->cfg.delay_s,
-        .disp_at_update_s = d->disp_at_update_s + (d->selected >= 0 ? d->disagree_s : 0),
+        /* What the servo knows but has not slewed away yet is error too (chrony counts its
+         * remaining correction likewise); and with two disagreeing voters, the distance to
+         * the other one. */
+        .disp_at_update_s = d->disp_at_update_s + (d->selected >= 0 ? d->disagree_s : 0) +
+                            (d->ever_synced ? fabs(servo_offset_s(&d->servo, mono)) : 0),
         .update_real_ns = d->update_real,
         .update_mono_ns = d->update_mono,
         .skew_ppm = servo_skew_ppm(&d->servo),
@@ -604,21 +625,24 @@ static bool startup_wait(const struct dsc *d, int sel, int64_t mono)
 }
 
 /* A source's error bound now (its correctness interval's half width), from what it says of
- * itself and what its samples show: an NTP source's root distance grown since its sample at
- * PHI plus its jitter; a refclock's `delay`/2 and `precision` plus its jitter. */
-static double src_distance(const struct dsc_src *s, int64_t mono)
+ * itself and what its samples show: an NTP source's root distance plus its jitter; a
+ * refclock's `delay`/2 and `precision` plus its jitter. Its offset is carried from its last
+ * sample to now on our frequency estimate, so the bound grows with that age at the frequency's
+ * uncertainty (the skew; 500 ppm while nothing is known): NTP samples are a poll apart, and a
+ * young frequency estimate must not make a good source look like a liar. */
+static double src_distance(const struct dsc *d, const struct dsc_src *s, int64_t mono)
 {
     double j = flt_jitter(&s->flt);
     if (!isfinite(j)) {
         j = s->cfg.pps ? UNKNOWN_JITTER_PULSE : s->cfg.ntp ? s->ntp_jitter_s : UNKNOWN_JITTER_COARSE;
     }
+    double skew = d->servo.have_f ? servo_skew_ppm(&d->servo) * 1e-6 : CLK_MAX_FREQ_PPM * 1e-6;
+    double rate = fmax(RST_MIN_DISP_RATE, isfinite(skew) ? skew : CLK_MAX_FREQ_PPM * 1e-6);
+    double age = fmax(nt_to_s(mono - flt_newest_ns(&s->flt)), 0);
     if (s->cfg.ntp) {
-        double age = fmax(nt_to_s(mono - s->ntp_mono), 0);
-        return s->root_delay_s / 2 + s->root_disp_s + RST_MIN_DISP_RATE * age +
-               fmax(j, s->ntp_jitter_s);
+        return s->root_delay_s / 2 + s->root_disp_s + rate * age + fmax(j, s->ntp_jitter_s);
     }
-    double age = fmax(nt_to_s(mono - s->last_accept_mono), 0);
-    return s->cfg.delay_s / 2 + s->cfg.precision_s + j + RST_MIN_DISP_RATE * age;
+    return s->cfg.delay_s / 2 + s->cfg.precision_s + j + rate * age;
 }
 
 /* A pulse source locked to coarse source i and usable: the receiver votes once, with it. */
@@ -637,7 +661,8 @@ static int pulse_of(const struct dsc *d, int i, const bool *usable)
  * (2x) better. A new one is taken only when its bound beats what our own clock can claim
  * (the holdover's growing distance): between appliances, the one that lost the sky last has
  * the smaller bound, so one leads and the other follows, never both ways. */
-static int choose_ntp(const struct dsc *d, const bool *ok, const double *dist, int64_t real)
+static int choose_ntp(const struct dsc *d, const bool *ok, const double *dist, int64_t real,
+                      bool voted_out)
 {
     int best = -1;
     for (int i = 0; i < d->n_src; i++) {
@@ -658,7 +683,9 @@ static int choose_ntp(const struct dsc *d, const bool *ok, const double *dist, i
         d->src[cur].stratum == d->src[best].stratum && !(dist[best] < 0.5 * dist[cur])) {
         return cur;
     }
-    if (best >= 0 && best != cur && d->ever_synced &&
+    /* Not when a reference clock was voted out: the clock followed a liar, and its own claim
+     * is worth nothing. */
+    if (best >= 0 && best != cur && d->ever_synced && !voted_out &&
         (d->out.mode == RST_TRACKING || d->out.mode == RST_HOLDOVER) &&
         (cur < 0 || !d->src[cur].cfg.ntp) && !(dist[best] < rst_distance(&d->out.st, real))) {
         return -1; /* our own holdover is still the better claim */
@@ -708,7 +735,7 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
                                     .jitter_s = flt_jitter(&s->flt)};
         usable[i] = sel_usable(&cand[i]) && !(s->cfg.ntp && (s->loop || s->stratum >= 15)) &&
                     carried_offset(d, s, mono, &off[i]);
-        dist[i] = usable[i] ? src_distance(s, mono) : NAN;
+        dist[i] = usable[i] ? src_distance(d, s, mono) : NAN;
         truech[i] = usable[i];
     }
 
@@ -735,6 +762,31 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
                 truech[i] = truech[p];
             }
         }
+        /* A liar that drifts away sits near the edge of the majority's interval for a while;
+         * once voted out, a source must agree for a minute before it is believed again, so
+         * the clock does not go back to it each time the intervals breathe. */
+        for (int i = 0; i < d->n_src; i++) {
+            struct dsc_src *s = &d->src[i];
+            if (usable[i] && !truech[i]) {
+                s->voted_out = true;
+                s->agree_n = 0;
+            } else if (usable[i] && s->voted_out) {
+                if (++s->agree_n < DSC_AGREE_S) {
+                    truech[i] = false;
+                } else {
+                    s->voted_out = false;
+                }
+            }
+        }
+    } else {
+        /* Without a majority nobody is cleared: a liar stays one (found by test_ntp_falseticker:
+         * with the honest server it was outvoted by gone, the liar read as a candidate). */
+        for (int i = 0; i < d->n_src; i++) {
+            if (d->src[i].voted_out) {
+                truech[i] = false;
+                d->src[i].agree_n = 0;
+            }
+        }
     }
 
     /* A truechimer reference clock leads; else an NTP source, never without a majority. */
@@ -747,11 +799,22 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
     }
     int cur = d->selected >= 0 && !d->src[d->selected].cfg.ntp ? d->selected : -1;
     int sel = sel_choose(refc, d->n_src, cur);
+    bool voted_out = false;
+    for (int i = 0; i < d->n_src; i++) {
+        voted_out |= usable[i] && !truech[i] && !d->src[i].cfg.ntp;
+    }
     if (sel < 0 && !no_majority) {
-        sel = choose_ntp(d, ok, dist, real);
+        sel = choose_ntp(d, ok, dist, real, voted_out);
     }
     if (sel >= 0 && startup_wait(d, sel, mono)) {
         sel = -1;
+    }
+    if (sel >= 0 && sel != d->selected && voted_out && d->phase_reset_src != sel) {
+        /* The clock followed a liar: take the new leader's phase at once rather than slew
+         * into it with a frequency the liar taught, and let it teach the frequency anew. */
+        d->phase_reset_src = sel;
+        d->phase_reset_step = false;
+        servo_doubt_frequency(&d->servo, VOTED_OUT_DOUBT_PPM);
     }
 
     /* Two voters that disagree cannot outvote each other: the receiver keeps leading, but
@@ -844,8 +907,14 @@ static int64_t discipline(struct dsc *d, int sel, int64_t mono, int64_t real)
      * configured precision does. */
     double own = s->cfg.ntp ? s->root_disp_s + RST_MIN_DISP_RATE * fmax(nt_to_s(mono - s->ntp_mono), 0)
                             : s->cfg.precision_s;
+    /* The phase's variance carried from the filter's newest measurement to now: right after
+     * start-up the frequency is barely known, and a pulse 0.6 s old on a 41 ppm crystal is
+     * already 25 us off what the last measurement said. */
+    const struct servo *sv = &d->servo;
+    double dt = fmax(nt_to_s(mono - sv->t_ns), 0);
+    double p11_now = sv->p11 + dt * (2 * sv->p12 + dt * sv->p22);
     d->disp_at_update_s = ldexp(1.0, d->p.precision) + own + sqrt(var) +
-                          sqrt(fmax(d->servo.p11, 0));
+                          sqrt(fmax(p11_now, 0));
     if (d->holdover) {
         log_info("%s: reference back, holdover ends", s->cfg.name);
     }
@@ -931,7 +1000,7 @@ void dsc_get_source(const struct dsc *d, int idx, int64_t mono, struct rc_src_st
     out->stratum = s->cfg.ntp ? s->stratum : 0;
     bool bounded = s->select == RC_SEL_SELECTED || s->select == RC_SEL_CANDIDATE ||
                    s->select == RC_SEL_FALSETICKER;
-    out->root_distance_s = bounded ? src_distance(s, mono) : NAN;
+    out->root_distance_s = bounded ? src_distance(d, s, mono) : NAN;
     for (int c = 0; c < DRV_CNT__COUNT; c++) {
         out->counters[c] += s->counters[c];
     }

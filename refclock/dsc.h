@@ -30,6 +30,7 @@
 #define DSC_MAX_SRC 16
 #define DSC_PEND 8
 #define DSC_LOST_S 5 /* a source with no accepted sample for this long is lost */
+#define DSC_AGREE_S 60 /* a falseticker must agree with the majority this long to be trusted */
 
 struct dsc_src_cfg {
     char name[16];          /* for log lines: "nmea0" */
@@ -87,6 +88,8 @@ struct dsc_src {
     int64_t leap_midnight;   /* ... for the end of this UTC day */
     uint64_t counters[DRV_CNT__COUNT];
     enum rc_select select;   /* what the last selection made of it */
+    bool voted_out;          /* a falseticker, until it agrees DSC_AGREE_S in a row */
+    int agree_n;
     /* NTP sources: the last accepted sample's error bound and the source's standing */
     double root_delay_s;     /* including the exchange's delay */
     double root_disp_s;      /* at ntp_local_ns */
@@ -125,6 +128,7 @@ struct dsc {
     bool status_sent;
     /* told of every sample and pulse as judged (dsc_set_sample_hook); NULL: none */
     void (*sample_hook)(void *arg, const struct rc_sample_rec *r);
+    const struct drv_ntp_sample *ntp_in; /* the NTP measurement being judged, for the hook */
     void *sample_hook_arg;
 };
 

@@ -305,6 +305,15 @@ void servo_forget_phase(struct servo *s)
     }
 }
 
+void servo_doubt_frequency(struct servo *s, double ppm)
+{
+    double v = ppm * 1e-6 * ppm * 1e-6;
+    if (s->p22 < v) {
+        s->p22 = v;
+        s->p12 = 0;
+    }
+}
+
 enum servo_action servo_update(struct servo *s, int64_t now_ns)
 {
     if (s->n_meas == 0) {

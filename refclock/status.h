@@ -84,6 +84,8 @@ struct rc_sample_rec {
     double offset_s;          /* after `offset`: what the filter was given (NaN: nothing) */
     double filtered_s;        /* the filter's line at the sample once judged (NaN: empty) */
     enum rc_verdict verdict;
+    const struct drv_ntp_sample *ntp; /* an NTP source's measurement (the measurements log),
+                                         NULL for a reference clock */
 };
 
 struct rc_tracking {

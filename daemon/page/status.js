@@ -135,16 +135,20 @@
       if (s.selected) {
         tr.className = 'selected';
       }
-      cell(tr, s.selected ? '*' : s.jump_suspect ? '!' : s.noselect ? 'x' : '');
+      const marks = {selected: '*', candidate: '+', falseticker: 'x', unusable: '?',
+                     noselect: '-', jump: '!', loop: 'L'};
+      cell(tr, marks[s.select] || '', '', s.select);
       cell(tr, s.name);
       cell(tr, s.driver);
-      cell(tr, s.refid);
+      cell(tr, s.kind === 'refclock' ? s.refid : (s.remote_refid || ''));
       cell(tr, s.state, stateClass(s.state));
+      cell(tr, s.stratum === null ? '' : s.stratum, 'num');
       cell(tr, s.reach.toString(8).padStart(3, '0'), 'num');
       cell(tr, s.samples, 'num');
       cell(tr, age(s.last_sample_age_s), 'num');
       cell(tr, seconds(s.offset_s), 'num');
       cell(tr, seconds(s.jitter_s), 'num');
+      cell(tr, seconds(s.root_distance_s), 'num');
       cell(tr, seconds(s.latency_s), 'num');
       cell(tr, s.device, 'dev', s.device);
       const counts = Object.entries(s.counters).filter(([, n]) => n > 0)

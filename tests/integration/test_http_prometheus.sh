@@ -81,7 +81,7 @@ rules = [r for g in groups for r in g["rules"]]
 bad = [(r["name"], r.get("lastError")) for r in rules if r.get("health") != "ok"]
 firing = [r["name"] for r in rules if r.get("state") == "firing"]
 print(len(rules), "rules; unhealthy:", bad, "firing:", firing)
-sys.exit(1 if len(rules) != 6 or bad or firing else 0)' || gn_fail "the alert rules did not evaluate cleanly"
+sys.exit(1 if len(rules) != 8 or bad or firing else 0)' || gn_fail "the alert rules did not evaluate cleanly"
 
 gn_stop_daemon
 echo "PASS: Prometheus scraped gpsntpd (stratum 1, per-source series, rates, alert rules)"

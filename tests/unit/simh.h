@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,26 @@ struct simh_stats {
     int64_t last_over_ns;       /* last time |error| >= thr (since start), -1: never */
 };
 
+/* A simulated NTP source (a server on the LAN): every poll_s seconds an exchange over a path
+ * of delay_s each way plus exponential queueing (mean queue_s) on each leg; the server's own
+ * clock is err_s off the truth, plus ramp (s/s) from ramp_from_s on: a spoofed receiver
+ * behind it, or its own slow failure. */
+struct simh_ntp {
+    int idx;
+    bool on;
+    int poll_s;
+    double delay_s, queue_s;
+    double err_s, ramp, root_disp_s;
+    int64_t ramp_from_s;
+    int stratum;
+    uint32_t addr_refid;
+    bool loop;
+};
+
 struct simh {
     struct simh_cfg c;
+    struct simh_ntp ntp[4];
+    int n_ntp;
     struct clk *clk;
     struct dsc d;
     int nmea_idx, pps_idx;
@@ -232,6 +251,59 @@ static inline int simh_next_due(const struct simh *h, int64_t limit_ns)
     return best;
 }
 
+/* Add an NTP source after simh_init; returns its number in h->ntp. */
+static inline int simh_add_ntp(struct simh *h, const char *name, int poll_s, double delay_s,
+                               double queue_s)
+{
+    struct simh_ntp *n = &h->ntp[h->n_ntp];
+    struct dsc_src_cfg sc = {.lock = -1, .ntp = true};
+    snprintf(sc.name, sizeof(sc.name), "%s", name);
+    *n = (struct simh_ntp){.idx = dsc_add_source(&h->d, &sc), .on = true, .poll_s = poll_s,
+                           .delay_s = delay_s, .queue_s = queue_s, .root_disp_s = 20e-6,
+                           .stratum = 1, .addr_refid = 0xc0a87b01u + (uint32_t)h->n_ntp};
+    return h->n_ntp++;
+}
+
+static inline double simh_expo(struct simh *h, double mean)
+{
+    double u = fmin(fmax(clk_sim_uniform(h->clk), 1e-12), 1 - 1e-12);
+    return -mean * log(1 - u);
+}
+
+/* One exchange with NTP source k, now: what the NTP client's filter would pass on (every
+ * exchange, with its excess delay over the path's minimum). */
+static inline void simh_ntp_exchange(struct simh *h, int k)
+{
+    struct simh_ntp *n = &h->ntp[k];
+    double qf = simh_expo(h, n->queue_s), qb = simh_expo(h, n->queue_s);
+    double err = n->err_s;
+    if (n->ramp != 0 && h->elapsed_s > n->ramp_from_s) {
+        err += n->ramp * (double)(h->elapsed_s - n->ramp_from_s);
+    }
+    int64_t local = clk_now(h->clk);
+    /* local - remote: our clock's error, minus the server's, plus the path's asymmetry */
+    double off = simh_error_s(h) - err + (qf - qb) / 2;
+    double delay = 2 * n->delay_s + qf + qb;
+    struct drv_ntp_sample m = {
+        .local_ns = local,
+        .offset_ns = nt_from_s(off),
+        .delay_s = delay,
+        .excess_delay_s = qf + qb,
+        .root_delay_s = delay,
+        .root_disp_s = n->root_disp_s + 15e-6 * delay,
+        .jitter_s = n->queue_s,
+        .stratum = n->stratum,
+        .refid = RST_REFID('G', 'P', 'S', 0),
+        .loop = n->loop,
+        .addr_refid = n->addr_refid,
+        .interval_ns = n->poll_s * NT_NS_PER_S,
+    };
+    int64_t mono;
+    if (dsc_mono_of(&h->d, clk_now_mono(h->clk), local, local, &mono)) {
+        dsc_ntp_sample(&h->d, n->idx, mono, &m);
+    }
+}
+
 /* Simulate one second. */
 static inline void simh_second(struct simh *h)
 {
@@ -291,6 +363,11 @@ static inline void simh_second(struct simh *h)
             }
             break;
         default:
+            for (int k = 0; k < h->n_ntp; k++) {
+                if (h->ntp[k].on && h->elapsed_s % h->ntp[k].poll_s == k % h->ntp[k].poll_s) {
+                    simh_ntp_exchange(h, k);
+                }
+            }
             dsc_tick(&h->d, clk_now_mono(h->clk), clk_now(h->clk));
             break;
         }

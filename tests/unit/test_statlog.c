@@ -119,7 +119,18 @@ static void test_lines(void)
     f = fmemopen(buf, sizeof(buf), "w");
     statlog_banner(f, STATLOG_MEASUREMENTS);
     fclose(f);
-    CHECK(strstr(buf, "\n# gpsntpd has no NTP sources") != NULL);
+    CHECK(strstr(buf, "Peer del.") != NULL && strstr(buf, "Refid") != NULL);
+    /* an NTP source's measurement: 11 columns under the banner's names */
+    struct drv_ntp_sample m = {.delay_s = 2.5e-4, .root_delay_s = 3e-4, .root_disp_s = 4e-5,
+                               .stratum = 1, .refid = 0x47505300, .leap = CLK_LEAP_NONE};
+    struct rc_sample_rec rec = {.source = "ntp0", .local_ns = 1719619200LL * 1000000000LL,
+                                .raw_offset_s = -1.5e-5, .offset_s = -1.5e-5,
+                                .filtered_s = NAN, .verdict = RC_VERDICT_OK, .ntp = &m};
+    f = fmemopen(buf, sizeof(buf), "w");
+    statlog_measurement_line(f, &rec);
+    fclose(f);
+    CHECK_INT(words(buf), 11);
+    CHECK(strstr(buf, " ntp0 ") && strstr(buf, " N  1 ") && strstr(buf, "47505300 OK"));
 
     enum statlog_kind k;
     CHECK(statlog_parse("refclocks", &k) && k == STATLOG_REFCLOCKS);
