@@ -33,6 +33,7 @@
 #define MIN_SPREAD_NTP 100e-6   /* the NTP filter has already taken the least-delayed exchange */
 #define NTP_CONSISTENT_N 2      /* an iburst gives a few samples in seconds: two agreeing do */
 #define VOTED_OUT_DOUBT_PPM 10 /* a spoofer's drag; a crystal's own error is known better */
+#define RESELECT_DIST_S 100e-6 /* chrony's reselectdist */
 #define NTP_LOST_POLLS 8        /* as the reachability register: 8 polls without a sample */
 #define DEFAULT_PRECISION 1e-8
 #define UNKNOWN_JITTER_PULSE 1e-6
@@ -657,18 +658,29 @@ static int pulse_of(const struct dsc *d, int i, const bool *usable)
     return -1;
 }
 
+/* An NTP source that missed its last two polls (a server that stopped) gives way to one that
+ * answers, before its 8 polls of reachability run out. */
+static bool ntp_stale(const struct dsc_src *s, int64_t mono)
+{
+    return mono - s->last_accept_mono > 2 * s->interval_ns + NT_NS_PER_S;
+}
+
 /* The NTP source to follow when no reference clock can lead: `prefer` first, then the lowest
  * stratum, then the smallest error bound; the current one is kept unless another is clearly
- * (2x) better. A new one is taken only when its bound beats what our own clock can claim
+ * better. A new one is taken only when its bound beats what our own clock can claim
  * (the holdover's growing distance): between appliances, the one that lost the sky last has
  * the smaller bound, so one leads and the other follows, never both ways. */
-static int choose_ntp(const struct dsc *d, const bool *ok, const double *dist, int64_t real,
-                      bool voted_out)
+static int choose_ntp(const struct dsc *d, const bool *ok, const double *dist, int64_t mono,
+                      int64_t real, bool voted_out)
 {
+    bool any_fresh = false;
+    for (int i = 0; i < d->n_src; i++) {
+        any_fresh |= ok[i] && d->src[i].cfg.ntp && !ntp_stale(&d->src[i], mono);
+    }
     int best = -1;
     for (int i = 0; i < d->n_src; i++) {
         const struct dsc_src *s = &d->src[i];
-        if (!ok[i] || !s->cfg.ntp) {
+        if (!ok[i] || !s->cfg.ntp || (any_fresh && ntp_stale(s, mono))) {
             continue;
         }
         const struct dsc_src *b = best >= 0 ? &d->src[best] : NULL;
@@ -678,10 +690,16 @@ static int choose_ntp(const struct dsc *d, const bool *ok, const double *dist, i
             best = i;
         }
     }
+    /* The current one is kept among equals unless another is clearly better: half its bound
+     * and by more than RESELECT_DIST_S (chrony's reselectdist); bounds breathe with every
+     * sample, and two alike servers must not take turns (found by test_ntp_failover under
+     * ASan, and on the fleet bench: FLAPPING). */
     int cur = d->selected;
     if (best >= 0 && cur >= 0 && cur != best && ok[cur] && d->src[cur].cfg.ntp &&
+        !(any_fresh && ntp_stale(&d->src[cur], mono)) &&
         d->src[cur].cfg.prefer == d->src[best].cfg.prefer &&
-        d->src[cur].stratum == d->src[best].stratum && !(dist[best] < 0.5 * dist[cur])) {
+        d->src[cur].stratum == d->src[best].stratum &&
+        !(dist[best] < 0.5 * dist[cur] && dist[best] + RESELECT_DIST_S < dist[cur])) {
         return cur;
     }
     /* Not when a reference clock was voted out: the clock followed a liar, and its own claim
@@ -813,7 +831,7 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
         voted_out |= usable[i] && !truech[i] && !d->src[i].cfg.ntp;
     }
     if (sel < 0 && !no_majority) {
-        sel = choose_ntp(d, ok, dist, real, voted_out);
+        sel = choose_ntp(d, ok, dist, mono, real, voted_out);
     }
     if (sel >= 0 && startup_wait(d, sel, mono)) {
         sel = -1;
