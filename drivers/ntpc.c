@@ -589,34 +589,15 @@ static void drv_ntp_status(struct drv_src *src, struct drv_ntp_status *out)
                                    .delay_s = c->delay_s, .peer = c->peer};
 }
 
-const struct drv_driver drv_ntp_server = {
-    .poll_events = POLLIN | POLLPRI,
-    .name = "ntp",
-    .options = options,
-    .ntp = true,
-    .priv_size = sizeof(struct ntpc),
-    .poll_interval_ns = 100 * NT_NS_PER_MS,
-    .poll_delay = drv_poll_delay,
-    .check = drv_check,
-    .open = drv_open,
-    .close = drv_close,
-    .on_readable = drv_on_readable,
-    .poll = drv_poll,
-    .ntp_status = drv_ntp_status,
-};
+/* The two drivers differ only in name: drv_open tells them apart (symmetric mode for peers). */
+#define NTPC_DRIVER(driver_name)                                                                \
+    {                                                                                           \
+        .poll_events = POLLIN | POLLPRI, .name = driver_name, .options = options, .ntp = true,  \
+        .priv_size = sizeof(struct ntpc), .poll_interval_ns = 100 * NT_NS_PER_MS,               \
+        .poll_delay = drv_poll_delay, .check = drv_check, .open = drv_open,                     \
+        .close = drv_close, .on_readable = drv_on_readable, .poll = drv_poll,                   \
+        .ntp_status = drv_ntp_status,                                                           \
+    }
 
-const struct drv_driver drv_ntp_peer = {
-    .poll_events = POLLIN | POLLPRI,
-    .name = "peer",
-    .options = options,
-    .ntp = true,
-    .priv_size = sizeof(struct ntpc),
-    .poll_interval_ns = 100 * NT_NS_PER_MS,
-    .poll_delay = drv_poll_delay,
-    .check = drv_check,
-    .open = drv_open,
-    .close = drv_close,
-    .on_readable = drv_on_readable,
-    .poll = drv_poll,
-    .ntp_status = drv_ntp_status,
-};
+const struct drv_driver drv_ntp_server = NTPC_DRIVER("ntp");
+const struct drv_driver drv_ntp_peer = NTPC_DRIVER("peer");

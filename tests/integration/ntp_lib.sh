@@ -145,3 +145,21 @@ import json, sys
 print(" ".join("%s:%s" % (s["name"], s["select"]) for s in json.load(sys.stdin)["sources"]))
 '
 }
+
+# Start gpsntpd (serving on port $P0) as the client of the servers on 127.0.0.1 at these
+# ports, each with `iburst minpoll 1 maxpoll 1` (a request every 2 s), and wait for its control
+# socket.
+ntp_start_client() {
+    {
+        printf 'port %s\nbindaddress 127.0.0.1\nallow 127.0.0.0/8\ncontrolsocket %s\n' \
+            "$P0" "$GN_TMP/ctl.sock"
+        for port in "$@"; do
+            printf 'server 127.0.0.1 port %s iburst minpoll 1 maxpoll 1\n' "$port"
+        done
+    } >"$GN_TMP/gpsntpd.conf"
+    gn_start_daemon "$GN_TMP/gpsntpd.conf"
+    gn_wait_for 5 test -S "$GN_TMP/ctl.sock" || gn_fail "no control socket"
+}
+
+# Synchronized at stratum 2 (through an NTP source).
+ntp_synced2() { [ "$(trk synchronized,stratum)" = "true 2" ]; }

@@ -20,19 +20,9 @@ PID0=$NTP_PID
 ntp_fake up1 "$P2"
 PID1=$NTP_PID
 
-cat >"$GN_TMP/gpsntpd.conf" <<CONF
-port $P0
-bindaddress 127.0.0.1
-allow 127.0.0.0/8
-controlsocket $GN_TMP/ctl.sock
-server 127.0.0.1 port $P1 iburst minpoll 1 maxpoll 1
-server 127.0.0.1 port $P2 iburst minpoll 1 maxpoll 1
-CONF
-gn_start_daemon "$GN_TMP/gpsntpd.conf"
-gn_wait_for 5 test -S "$GN_TMP/ctl.sock" || gn_fail "no control socket"
+ntp_start_client "$P1" "$P2"
 
-synced2() { [ "$(trk synchronized,stratum)" = "true 2" ]; }
-gn_wait_for 20 synced2 || { gn_ctl sources; gn_ctl tracking; gn_fail "not synchronized at stratum 2 within 20 s"; }
+gn_wait_for 20 ntp_synced2 || { gn_ctl sources; gn_ctl tracking; gn_fail "not synchronized at stratum 2 within 20 s"; }
 # Both in the vote before one goes: the other must be a candidate already.
 both() {
     case "$(ntp_selects)" in

@@ -27,21 +27,10 @@ ntp_fake honest1 "$P2"
 PID1=$NTP_PID
 ntp_fake liar "$P3" --offset 1.0
 
-cat >"$GN_TMP/gpsntpd.conf" <<CONF
-port $P0
-bindaddress 127.0.0.1
-allow 127.0.0.0/8
-controlsocket $GN_TMP/ctl.sock
-server 127.0.0.1 port $P1 iburst minpoll 1 maxpoll 1
-server 127.0.0.1 port $P2 iburst minpoll 1 maxpoll 1
-server 127.0.0.1 port $P3 iburst minpoll 1 maxpoll 1
-CONF
-gn_start_daemon "$GN_TMP/gpsntpd.conf"
-gn_wait_for 5 test -S "$GN_TMP/ctl.sock" || gn_fail "no control socket"
+ntp_start_client "$P1" "$P2" "$P3"
 
-synced2() { [ "$(trk synchronized,stratum)" = "true 2" ]; }
 falseticker() { [ "$(src select ntp2)" = falseticker ]; }
-gn_wait_for 20 synced2 || { gn_ctl sources; gn_ctl tracking; gn_fail "not synchronized at stratum 2 within 20 s"; }
+gn_wait_for 20 ntp_synced2 || { gn_ctl sources; gn_ctl tracking; gn_fail "not synchronized at stratum 2 within 20 s"; }
 gn_wait_for 20 falseticker || { gn_ctl sources; gn_fail "ntp2 (+1 s) is not a falseticker within 20 s"; }
 gn_wait_for 10 ntp_events_have FALSETICKER:ntp2 || { ntp_events_list; gn_fail "no FALSETICKER event naming ntp2"; }
 gn_ctl sources

@@ -28,8 +28,7 @@ t0=$(gn_now)
 gn_start_daemon "$GN_TMP/gpsntpd.conf"
 gn_wait_for 5 test -S "$GN_TMP/ctl.sock" || gn_fail "no control socket"
 
-synced2() { [ "$(trk synchronized,stratum)" = "true 2" ]; }
-gn_wait_for 20 synced2 || { gn_ctl sources; gn_ctl tracking; gn_fail "not synchronized at stratum 2 within 20 s"; }
+gn_wait_for 20 ntp_synced2 || { gn_ctl sources; gn_ctl tracking; gn_fail "not synchronized at stratum 2 within 20 s"; }
 lock=$(ntp_since "$t0" SYNC) || gn_fail "no SYNC event"
 gn_ctl sources
 gn_ctl tracking
@@ -85,7 +84,7 @@ CONF
 t0=$(gn_now)
 gn_start_daemon "$GN_TMP/gpsntpd.conf"
 gn_wait_for 5 test -S "$GN_TMP/ctl.sock" || gn_fail "no control socket (second start)"
-gn_wait_for 20 synced2 || { gn_ctl sources; gn_fail "iburst minpoll 6: not synchronized within 20 s"; }
+gn_wait_for 20 ntp_synced2 || { gn_ctl sources; gn_fail "iburst minpoll 6: not synchronized within 20 s"; }
 lock6=$(ntp_since "$t0" SYNC) || gn_fail "no SYNC event (second start)"
 four() { [ "$(src samples ntp0)" -ge 4 ]; }
 gn_wait_for 20 four || { gn_ctl sources; gn_fail "iburst minpoll 6: fewer than 4 samples within 20 s"; }
