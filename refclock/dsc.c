@@ -758,11 +758,20 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
         truech[i] = usable[i];
     }
 
-    /* The vote: every usable source once (a receiver's NMEA and PPS are one voter). */
+    /* The vote: every usable source once (a receiver's NMEA and PPS are one voter), but not
+     * the ones voted out before: they are judged against the others' majority. Were they to
+     * vote, a liar's own narrow interval inside the others' wide ones would be the majority's
+     * whole stretch, and "agreeing with it" would mean agreeing with itself (the judge saw a
+     * ramping spoofer readmitted 11 to 15 times). */
     struct vote_cand vc[VOTE_MAX] = {{0}};
     int who[VOTE_MAX] = {0}, nv = 0;
+    bool quarantined = false;
     for (int i = 0; i < d->n_src && nv < VOTE_MAX; i++) {
         if (usable[i] && pulse_of(d, i, usable) < 0) {
+            if (d->src[i].voted_out) {
+                quarantined = true;
+                continue;
+            }
             vc[nv] = (struct vote_cand){.offset_s = off[i], .dist_s = dist[i]};
             who[nv++] = i;
         }
@@ -774,45 +783,39 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
     if (vr.majority) {
         for (int k = 0; k < nv; k++) {
             truech[who[k]] = tc[k];
-        }
-        for (int i = 0; i < d->n_src; i++) {
-            int p = usable[i] ? pulse_of(d, i, usable) : -1;
-            if (p >= 0) {
-                truech[i] = truech[p];
+            if (!tc[k]) {
+                d->src[who[k]].voted_out = true;
+                d->src[who[k]].agree_n = 0;
             }
         }
-        /* A liar that drifts away sits near the edge of the majority's interval for a while;
-         * once voted out, a source must agree for a minute before it is believed again, so
-         * the clock does not go back to it each time the intervals breathe. */
-        for (int i = 0; i < d->n_src; i++) {
-            struct dsc_src *s = &d->src[i];
-            if (usable[i] && !truech[i]) {
-                s->voted_out = true;
-                s->agree_n = 0;
-            } else if (usable[i] && s->voted_out) {
-                /* Agreeing means lying in the middle half of the majority's stretch, not just
-                 * touching it: a ramping spoofer sits at the edge for a long time (the judge
-                 * saw one readmitted 11 to 15 times). */
-                double q = (vr.hi_s - vr.lo_s) / 4;
-                bool inside = off[i] >= vr.lo_s + q && off[i] <= vr.hi_s - q;
-                if (!inside) {
-                    s->agree_n = 0;
-                    truech[i] = false;
-                } else if (++s->agree_n < DSC_AGREE_S) {
-                    truech[i] = false;
-                } else {
-                    s->voted_out = false;
-                }
-            }
+    }
+    /* A source voted out is believed again after a minute in the middle half of the others'
+     * majority stretch, not just touching it: a liar drifting away sits at the edge for a long
+     * time. With nobody left to outvote it, it is believed (nothing better is known). */
+    for (int i = 0; quarantined && i < d->n_src; i++) {
+        struct dsc_src *s = &d->src[i];
+        if (!usable[i] || !s->voted_out || pulse_of(d, i, usable) >= 0) {
+            continue;
         }
-    } else {
-        /* Without a majority nobody is cleared: a liar stays one (found by test_ntp_falseticker:
-         * with the honest server it was outvoted by gone, the liar read as a candidate). */
-        for (int i = 0; i < d->n_src; i++) {
-            if (d->src[i].voted_out) {
-                truech[i] = false;
-                d->src[i].agree_n = 0;
-            }
+        double q = (vr.hi_s - vr.lo_s) / 4;
+        bool inside = vr.majority && off[i] >= vr.lo_s + q && off[i] <= vr.hi_s - q;
+        if (nv == 0) {
+            s->voted_out = false;
+        } else if (!inside) {
+            s->agree_n = 0;
+            truech[i] = false;
+        } else if (++s->agree_n < DSC_AGREE_S) {
+            truech[i] = false;
+        } else {
+            s->voted_out = false;
+        }
+    }
+    /* A receiver's coarse source shares its pulse's verdict. */
+    for (int i = 0; i < d->n_src; i++) {
+        int p = usable[i] ? pulse_of(d, i, usable) : -1;
+        if (p >= 0) {
+            truech[i] = truech[p];
+            d->src[i].voted_out = d->src[p].voted_out;
         }
     }
 

@@ -54,14 +54,23 @@ static double run_honest(struct simh *h, int n, struct honesty *o)
     return worst;
 }
 
-static void ramp_receiver(struct simh *h, double rate, int n)
+/* Ramp the receiver away for n seconds; returns how often it was believed again after a
+ * FALSETICKER verdict. */
+static int ramp_receiver(struct simh *h, double rate, int n)
 {
+    int readmitted = 0;
+    enum rc_select was = h->d.src[h->pps_idx].select;
     for (int i = 0; i < n; i++) {
         int64_t shift = nt_from_s(rate * (double)i);
         h->nmea_shift_ns = -shift; /* the receiver says it is earlier than it is ... */
         h->pps_shift_ns = shift;   /* ... and pulses later: both drag the clock back */
         simh_second(h);
+        enum rc_select now = h->d.src[h->pps_idx].select;
+        readmitted += was == RC_SEL_FALSETICKER &&
+                      (now == RC_SEL_SELECTED || now == RC_SEL_CANDIDATE);
+        was = now;
     }
+    return readmitted;
 }
 
 static void test_lost_sky(uint64_t seed)
@@ -122,14 +131,15 @@ static void test_spoofed_receiver(uint64_t seed)
     simh_add_ntp(&h, "ntp1", 16, 150e-6, 30e-6);
     simh_run(&h, 1800);
     simh_stats_reset(&h, 10e-6);
-    /* 1 us/s: a slow pull-off, far below the jump guard's 0.5 s. */
-    ramp_receiver(&h, 1e-6, 3000);
+    /* 0.1 us/s (0.1 ppm, the judge's spoofer): a slow pull-off, far below the jump guard's 0.5 s. */
+    int readmitted = ramp_receiver(&h, 1e-7, 8000);
     double worst = h.st.max_abs;
     enum rc_select nmea = h.d.src[h.nmea_idx].select, pps = h.d.src[h.pps_idx].select;
-    printf("spoofed receiver (1 us/s for 3000 s: 3 ms): nmea %s, pps %s, selected %s, "
-           "stratum %d, max error %.1f us\n", rc_select_name(nmea), rc_select_name(pps),
-           h.d.selected >= 0 ? h.d.src[h.d.selected].cfg.name : "-", h.d.out.st.stratum,
-           worst * 1e6);
+    printf("spoofed receiver (0.1 us/s for 8000 s: 0.8 ms): nmea %s, pps %s, selected %s, "
+           "stratum %d, max error %.1f us, believed again %d times\n", rc_select_name(nmea),
+           rc_select_name(pps), h.d.selected >= 0 ? h.d.src[h.d.selected].cfg.name : "-",
+           h.d.out.st.stratum, worst * 1e6, readmitted);
+    CHECK_INT(readmitted, 0);
     CHECK_INT(pps, RC_SEL_FALSETICKER);
     CHECK_INT(nmea, RC_SEL_FALSETICKER);
     CHECK(h.d.selected == h.ntp[0].idx || h.d.selected == h.ntp[1].idx);
