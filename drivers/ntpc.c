@@ -490,7 +490,8 @@ static void on_sample(struct drv_src *src, const struct ntpc_sample *m, int64_t 
         .offset_ns = -m->offset_ns,
         .delay_s = delay_s,
         .excess_delay_s = nt_to_s(m->delay_ns - min_delay),
-        .root_delay_s = m->root_delay_s,
+        /* The bound is the best exchange's: the excess of this one is its own variance. */
+        .root_delay_s = m->root_delay_s - delay_s + nt_to_s(min_delay),
         .root_disp_s = m->root_disp_s - m->disp_s + (chosen ? f.disp_s : m->disp_s),
         .jitter_s = c->filter.jitter_s,
         .stratum = m->stratum,

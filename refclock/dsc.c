@@ -839,12 +839,11 @@ static int select_source(struct dsc *d, int64_t mono, int64_t real)
     if (sel >= 0 && startup_wait(d, sel, mono)) {
         sel = -1;
     }
-    if (sel >= 0 && sel != d->selected && voted_out && d->phase_reset_src != sel) {
-        /* The clock followed a liar: take the new leader's phase at once rather than slew
-         * into it with a frequency the liar taught, and let it teach the frequency anew. */
-        d->phase_reset_src = sel;
-        d->phase_reset_step = false;
-        servo_doubt_frequency(&d->servo, VOTED_OUT_DOUBT_PPM);
+    if (sel >= 0 && sel != d->selected && voted_out) {
+        /* The clock followed a liar: the phase is as uncertain as the new leader says it is
+         * off (plus its bound), the frequency by what a spoofer's drag can be; the leader's
+         * measurements then correct both at the pace their own noise allows. */
+        servo_doubt(&d->servo, fabs(off[sel]) + dist[sel], VOTED_OUT_DOUBT_PPM);
     }
 
     /* Two voters that disagree cannot outvote each other: the receiver keeps leading, but

@@ -305,11 +305,12 @@ void servo_forget_phase(struct servo *s)
     }
 }
 
-void servo_doubt_frequency(struct servo *s, double ppm)
+void servo_doubt(struct servo *s, double phase_s, double ppm)
 {
-    double v = ppm * 1e-6 * ppm * 1e-6;
-    if (s->p22 < v) {
-        s->p22 = v;
+    double vp = phase_s * phase_s, vf = ppm * 1e-6 * ppm * 1e-6;
+    if (s->p11 < vp || s->p22 < vf) {
+        s->p11 = fmax(s->p11, vp);
+        s->p22 = fmax(s->p22, vf);
         s->p12 = 0;
     }
 }

@@ -114,9 +114,10 @@ void servo_request_step(struct servo *s);
 /* The reference moved on purpose (a jump that persisted): forget the phase, keep the
  * frequency; the next measurement sets the phase again. */
 void servo_forget_phase(struct servo *s);
-/* The frequency estimate may be wrong by about ppm (it was learnt from a source since voted
- * out as a liar): widen its uncertainty so the next source's measurements correct it. */
-void servo_doubt_frequency(struct servo *s, double ppm);
+/* The estimate may be off by about phase_s and ppm (it was learnt from a source since voted
+ * out as a liar): widen its uncertainty, so the next source's measurements correct it as fast
+ * as their own noise allows (forgetting the phase instead would take one noisy sample's). */
+void servo_doubt(struct servo *s, double phase_s, double ppm);
 
 /* Move k_s seconds from the free-running offset into the frame (u -= k, C += k), leaving every
  * estimate of the clock unchanged. Keeps both small after a large step or a long run: a
