@@ -44,22 +44,8 @@
 # as nobody (no CAP_SYS_TIME), and the host clock is checked unchanged at the end.
 set -eu
 
-if [ -z "${CLKNETSIM_DIR:-}" ] || [ ! -x "$CLKNETSIM_DIR/clknetsim" ] ||
-    [ ! -f "$CLKNETSIM_DIR/clknetsim.so" ]; then
-    echo "######################################################################"
-    echo "## judge: SKIPPED: set CLKNETSIM_DIR to a folder with clknetsim and"
-    echo "## clknetsim.so (built by hand outside the repository); no figures."
-    echo "######################################################################"
-    exit 0
-fi
-src=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:-$src/build}" && pwd)
-gpsntpd=$build/bin/gpsntpd
-chronyd=$(command -v chronyd || echo /usr/sbin/chronyd)
-for f in "$gpsntpd" "$chronyd"; do
-    [ -x "$f" ] || { echo "judge: $f not found" >&2; exit 1; }
-done
-[ "$(id -u)" -eq 0 ] || { echo "judge: needs root (unshare -n, setpriv)" >&2; exit 1; }
+# shellcheck source=tests/judge/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 parts=${JUDGE_PARTS:-client spoof}
 seeds=${JUDGE_SEEDS:-1 2 3}
@@ -78,11 +64,6 @@ work=$(mktemp -d /tmp/gpsntpd-judge-client.XXXXXX)
 chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT INT TERM
 
-host_clock() { # CLOCK_REALTIME - CLOCK_MONOTONIC_RAW, to the microsecond
-    python3 -c 'import time; print("%.6f" % (time.clock_gettime(time.CLOCK_REALTIME) -
-        time.clock_gettime(time.CLOCK_MONOTONIC_RAW)))'
-}
-clock_before=$(host_clock)
 
 # --- configurations ----------------------------------------------------------------------
 netjit() { # network

@@ -282,8 +282,39 @@ static void test_auth_directives(void)
     bad("ntstimeout 5\n", 1);
 }
 
+/* `server` and `peer` (issue 16): options, names, and every wrong line refused with its line. */
+static void test_ntp_sources(void)
+{
+    CHECK_INT(parse("server 192.168.1.10 iburst minpoll 4 maxpoll 6 prefer xleave\n"
+                    "server ntp.example port 1123 version 3 noselect offset 0.0001\n"
+                    "peer 10.0.0.2 minpoll 0 maxpoll 0\n"
+                    "refclock shm 0\n"),
+              0);
+    CHECK_INT(c.rc.n_sources, 4);
+    CHECK(c.rc.sources[0].driver->ntp && c.rc.sources[0].prefer);
+    CHECK(strcmp(c.rc.sources[1].param, "ntp.example") == 0 && c.rc.sources[1].noselect);
+    CHECK(strcmp(c.rc.sources[2].driver->name, "peer") == 0);
+    CHECK(!c.rc.sources[3].driver->ntp);
+    bad("server\n", 1);                                  /* no address */
+    bad("\nserver 10.0.0.1 minpoll 18\n", 2);           /* beyond 17 */
+    bad("server 10.0.0.1 minpoll 6 maxpoll 4\n", 1);     /* maxpoll below minpoll */
+    bad("server 10.0.0.1 port 70000\n", 1);
+    bad("server 10.0.0.1 version 2\n", 1);
+    bad("server 10.0.0.1 key 0\n", 1);
+    bad("server 10.0.0.1 nts\n", 1);                     /* no NTS client */
+    bad("server 10.0.0.1 lock GPS\n", 1);                /* a refclock's option */
+    bad("peer 10.0.0.1 refid XYZ\n", 1);
+    bad("server 10.0.0.1 bogus 1\n", 1);
+    bad("server 10.0.0.1 iburst iburst\n", 1);
+    bad("server 10.0.0.1 minpoll\n", 1);                 /* no value */
+    bad("server 10.0.0.1\nserver 10.0.0.1\n", 2);       /* the same source twice */
+    CHECK(strstr(errbuf, "already on line 1") != NULL);
+    bad("refclock ntp 10.0.0.1\n", 1);                   /* not a refclock driver */
+}
+
 int main(void)
 {
+    test_ntp_sources();
     test_auth_directives();
     test_good();
     test_errors();
