@@ -25,4 +25,5 @@ host_clock() { # CLOCK_REALTIME - CLOCK_MONOTONIC_RAW, to the microsecond
     python3 -c 'import time; print("%.6f" % (time.clock_gettime(time.CLOCK_REALTIME) -
         time.clock_gettime(time.CLOCK_MONOTONIC_RAW)))'
 }
+# shellcheck disable=SC2034 # read by the harness that sources this
 clock_before=$(host_clock)
