@@ -7,7 +7,8 @@
  * functions the reports go to. A new driver is one file and one entry in the daemon's driver
  * table (daemon/registry.c).
  *
- * A driver sets exactly one of on_readable (event-driven: NMEA, gpsd) or poll (PPS, SHM).
+ * A driver sets on_readable (event-driven: NMEA, gpsd), poll (PPS, SHM), or both (an NTP
+ * source: replies arrive on its socket, requests go out when its poll_delay says).
  * When open, on_readable or poll returns a negative errno (device gone: EOF, EIO, ENODEV),
  * the host closes the driver, shows the source as reconnecting and reopens it with backoff.
  */
